@@ -1,0 +1,2 @@
+namespace SmsFunctions.Core;
+public static class Placeholder { public static int Value => 1; }

@@ -1,0 +1,2 @@
+namespace SmsFunctions.Core.Tests;
+public class PlaceholderTests { [Fact] public void Works() => Assert.Equal(1, SmsFunctions.Core.Placeholder.Value); }
