@@ -1,0 +1,162 @@
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SmsFunctions.Queues.ServiceBus;
+using SmsFunctions.Queues.StorageQueues;
+
+namespace SmsFunctions.Queues;
+
+/// <summary>Which queue transport the app sends through.</summary>
+public enum QueueTransportKind
+{
+    /// <summary>Azure Storage Queues (Azurite locally): send and receive; the local runtime's listeners receive.</summary>
+    StorageQueues,
+
+    /// <summary>Azure Service Bus: send only, through the REST API; the Functions host receives.</summary>
+    ServiceBus,
+}
+
+public static class QueueTransportServiceCollectionExtensions
+{
+    public const string TransportKey = "Sms:Transport";
+    public const string QueuesSection = "Sms:Queues";
+    public const string ServiceBusSection = "Sms:ServiceBus";
+    public const string ServiceBusNamespaceKey = "Sms:ServiceBus:Namespace";
+    public const string StorageConnectionStringKey = "Sms:Storage:ConnectionString";
+    public const string StorageQueueServiceUriKey = "Sms:Storage:QueueServiceUri";
+    public const string DefaultConnectionString = "UseDevelopmentStorage=true";
+    public const string ServiceBusHttpClientName = "SmsFunctions.Queues.ServiceBus";
+
+    /// <summary>
+    /// Registers <see cref="IQueueSender"/> (and, for Storage Queues, <see cref="IQueueReceiver"/>) for the transport
+    /// named by <c>Sms:Transport</c> (<c>StorageQueues</c>, the default, or <c>ServiceBus</c>). The transport kind is
+    /// read now; everything else (connection string, namespace, tuning) is read from <paramref name="configuration"/>
+    /// when the options are first resolved, so a value written into configuration after this call (the local run
+    /// starting Azurite on free ports) is honoured. Options are validated when the host starts.
+    /// A <see cref="TokenCredential"/> already registered is used; otherwise <see cref="DefaultAzureCredential"/>,
+    /// created only when a credential is actually needed.
+    /// </summary>
+    public static IServiceCollection AddQueueTransport(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        var kind = ParseTransport(configuration[TransportKey]);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+
+        return kind switch
+        {
+            QueueTransportKind.ServiceBus => AddServiceBus(services, configuration),
+            _ => AddStorageQueues(services, configuration),
+        };
+    }
+
+    public static QueueTransportKind ParseTransport(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return QueueTransportKind.StorageQueues;
+        }
+        return Enum.TryParse<QueueTransportKind>(value.Trim(), ignoreCase: true, out var kind) && Enum.IsDefined(kind)
+            ? kind
+            : throw new InvalidOperationException($"{TransportKey} is '{value}'; expected 'StorageQueues' or 'ServiceBus'.");
+    }
+
+    private static IServiceCollection AddStorageQueues(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageQueueTransportOptions>()
+            .Configure(options =>
+            {
+                configuration.GetSection(QueuesSection).Bind(options);
+                var connectionString = configuration[StorageConnectionStringKey];
+                var serviceUri = configuration[StorageQueueServiceUriKey];
+                if (!string.IsNullOrWhiteSpace(connectionString))
+                {
+                    options.ConnectionString = connectionString;
+                }
+                if (!string.IsNullOrWhiteSpace(serviceUri))
+                {
+                    options.ServiceUri = Uri.TryCreate(serviceUri.Trim(), UriKind.RelativeOrAbsolute, out var uri) ? uri : null;
+                }
+                if (string.IsNullOrWhiteSpace(options.ConnectionString) && options.ServiceUri is null && string.IsNullOrWhiteSpace(serviceUri))
+                {
+                    options.ConnectionString = DefaultConnectionString;
+                }
+            })
+            .Validate(options => string.IsNullOrWhiteSpace(options.ConnectionString) ? true : IsParsableConnectionString(options.ConnectionString),
+                $"{StorageConnectionStringKey} is not a valid storage connection string.")
+            .Validate(options => !string.IsNullOrWhiteSpace(options.ConnectionString)
+                    || options.ServiceUri is { IsAbsoluteUri: true } uri && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp),
+                $"Storage queues need {StorageConnectionStringKey} or an absolute http(s) {StorageQueueServiceUriKey}.")
+            .Validate(options => options.MaxConcurrentSends >= 1, $"{QueuesSection}:MaxConcurrentSends must be at least 1.")
+            .Validate(options => options.MessageTimeToLive is null || options.MessageTimeToLive > TimeSpan.Zero,
+                $"{QueuesSection}:MessageTimeToLive must be positive (leave it empty for never).")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageQueueTransportOptions>>();
+            var credential = string.IsNullOrWhiteSpace(options.Value.ConnectionString) ? sp.GetRequiredService<TokenCredential>() : null;
+            return new StorageQueueTransport(options, credential, sp.GetService<ILogger<StorageQueueTransport>>());
+        });
+        services.TryAddSingleton<IQueueSender>(sp => sp.GetRequiredService<StorageQueueTransport>());
+        services.TryAddSingleton<IQueueReceiver>(sp => sp.GetRequiredService<StorageQueueTransport>());
+        return services;
+    }
+
+    private static IServiceCollection AddServiceBus(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServiceBusTransportOptions>()
+            .Configure(options =>
+            {
+                configuration.GetSection(ServiceBusSection).Bind(options);
+                var ns = configuration[ServiceBusNamespaceKey];
+                if (!string.IsNullOrWhiteSpace(ns))
+                {
+                    options.FullyQualifiedNamespace = ServiceBusTransportOptions.NormalizeNamespace(ns);
+                }
+            })
+            .Validate(options => options.EndpointOverride is not null || IsHostName(options.FullyQualifiedNamespace),
+                $"Service Bus transport needs {ServiceBusNamespaceKey} (e.g. 'mybus.servicebus.windows.net').")
+            .Validate(options => options.MaxAttempts is >= 1 and <= 20, $"{ServiceBusSection}:MaxAttempts must be 1–20.")
+            .Validate(options => options.MaxBatchCount is >= 1 and <= 100 && options.MaxBatchBytes >= 1024,
+                $"{ServiceBusSection}:MaxBatchCount must be 1–100 and MaxBatchBytes at least 1024.")
+            .Validate(options => options.AttemptTimeout > TimeSpan.Zero && options.BaseRetryDelay >= TimeSpan.Zero && options.MaxRetryDelay >= TimeSpan.Zero,
+                $"{ServiceBusSection}: AttemptTimeout must be positive and retry delays not negative.")
+            .ValidateOnStart();
+
+        services.AddHttpClient(ServiceBusHttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan) // per-attempt timeouts are the sender's
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan); // the sender is a singleton; DNS changes are handled by PooledConnectionLifetime
+
+        services.TryAddSingleton(sp => new ServiceBusRestSender(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(ServiceBusHttpClientName),
+            sp.GetRequiredService<TokenCredential>(),
+            sp.GetRequiredService<IOptions<ServiceBusTransportOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<ServiceBusRestSender>>()));
+        services.TryAddSingleton<IQueueSender>(sp => sp.GetRequiredService<ServiceBusRestSender>());
+        return services;
+    }
+
+    private static bool IsHostName(string? value) =>
+        !string.IsNullOrWhiteSpace(value) && value.Contains('.', StringComparison.Ordinal) && Uri.CheckHostName(value) == UriHostNameType.Dns;
+
+    private static bool IsParsableConnectionString(string connectionString)
+    {
+        try
+        {
+            _ = new Azure.Storage.Queues.QueueServiceClient(connectionString);
+            return true;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}
