@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace SmsFunctions.Core.Messages;
+
+/// <summary>
+/// Message ids: 24 lower-case hex characters (the shape of the seed API's ids, e.g. <c>633aabe3e4a9a0e69811ad7f</c>)
+/// that sort newest first under ordinal comparison, so a table keyed by id lists the latest messages first.
+/// The first 13 hex digits are (<see cref="MaxUnixMilliseconds"/> − creation time in Unix ms); the last 11 are random.
+/// </summary>
+public static class MessageId
+{
+    public const int Length = 24;
+    private const int TimeDigits = 13;
+    private const int RandomDigits = Length - TimeDigits;
+
+    /// <summary>Unix milliseconds of <see cref="DateTimeOffset.MaxValue"/>; fits in 12 hex digits, padded to 13.</summary>
+    public static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>A new id for a message created now. <paramref name="random"/> defaults to <see cref="Random.Shared"/>; ids are not secrets.</summary>
+    public static string New(TimeProvider time, Random? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var inverted = MaxUnixMilliseconds - time.GetUtcNow().ToUnixTimeMilliseconds();
+        var suffix = (random ?? Random.Shared).NextInt64(1L << (RandomDigits * 4));
+        return string.Create(Length, (inverted, suffix), static (span, state) =>
+        {
+            state.inverted.TryFormat(span[..TimeDigits], out _, "x13", CultureInfo.InvariantCulture);
+            state.suffix.TryFormat(span[TimeDigits..], out _, "x11", CultureInfo.InvariantCulture);
+        });
+    }
+
+    /// <summary>True for any 24 lower-case hex characters, so ids minted elsewhere in the seed format are accepted too.</summary>
+    public static bool IsValid(string? id)
+    {
+        if (id is null || id.Length != Length)
+        {
+            return false;
+        }
+
+        foreach (var c in id)
+        {
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>When the message with this id (minted by <see cref="New"/>) was created, to the millisecond.</summary>
+    public static DateTimeOffset CreatedAt(string id)
+    {
+        var inverted = IsValid(id)
+            ? long.Parse(id.AsSpan(0, TimeDigits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)
+            : long.MaxValue;
+        if (inverted > MaxUnixMilliseconds)
+        {
+            throw new FormatException($"'{id}' is not a message id minted by {nameof(MessageId)}.{nameof(New)}.");
+        }
+
+        return DateTimeOffset.FromUnixTimeMilliseconds(MaxUnixMilliseconds - inverted);
+    }
+}
