@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SmsFunctions.Carriers.Kannel;
+using SmsFunctions.Carriers.Routing;
+using SmsFunctions.Carriers.Sandbox;
+
+namespace SmsFunctions.Carriers;
+
+public static class CarrierServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the carriers and the <see cref="CarrierRouter"/>: the <see cref="SandboxCarrier"/> always, the
+    /// <see cref="KannelCarrier"/> when <c>Sms:Carriers:Kannel:SendSmsUrl</c> is set, the
+    /// <see cref="KannelReceiptParser"/> for the receipt endpoint, and a settable <see cref="ReceiptBaseUrlProvider"/>.
+    /// Options are validated on start. The app must register an <see cref="IDeliveryReceiptSink"/>.
+    /// </summary>
+    public static IServiceCollection AddCarriers(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
+        services.TryAddSingleton<ReceiptBaseUrlProvider>();
+        services.TryAddSingleton<IReceiptBaseUrlProvider>(sp => sp.GetRequiredService<ReceiptBaseUrlProvider>());
+
+        // Sandbox: always there, the default of a first run.
+        services.AddOptions<SandboxCarrierOptions>().BindConfiguration(SandboxCarrierOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<SandboxCarrier>();
+        services.AddSingleton<ICarrier>(sp => sp.GetRequiredService<SandboxCarrier>());
+
+        // Kannel: the parser serves the receipt endpoint even when this instance does not send through Kannel.
+        services.AddOptions<KannelCarrierOptions>().BindConfiguration(KannelCarrierOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => new KannelReceiptParser(
+            sp.GetRequiredService<IOptions<KannelCarrierOptions>>().Value.ReceiptSecret, sp.GetRequiredService<TimeProvider>()));
+        if (!string.IsNullOrWhiteSpace(configuration[$"{KannelCarrierOptions.SectionName}:{nameof(KannelCarrierOptions.SendSmsUrl)}"]))
+        {
+            services.AddHttpClient(KannelCarrier.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    // ~32 concurrent dispatchers on keep-alive connections; recycled so DNS changes are seen.
+                    MaxConnectionsPerServer = 64,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                    ConnectTimeout = TimeSpan.FromSeconds(5),
+                })
+                .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            services.TryAddSingleton<KannelCarrier>();
+            services.AddSingleton<ICarrier>(sp => sp.GetRequiredService<KannelCarrier>());
+        }
+
+        // Routing: carrier names are checked against what is registered above (and by other AddXxx calls).
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
+        services.TryAddSingleton<CarrierRouter>();
+        return services;
+    }
+}

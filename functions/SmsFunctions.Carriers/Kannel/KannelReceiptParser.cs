@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using SmsFunctions.Core.Lifecycle;
+
+namespace SmsFunctions.Carriers.Kannel;
+
+/// <summary>
+/// Turns the values of a Kannel receipt callback (<c>mid, to, sig, type, ts, smscid, reply</c>, see
+/// <see cref="KannelSendSmsRequest.ReceiptUrl"/>) into a <see cref="DeliveryReceipt"/>. Pure apart from the clock,
+/// which only dates receipts whose <c>ts</c> is missing. Duplicates parse to equal receipts: idempotency is the
+/// sink's job.
+/// </summary>
+/// <remarks>Types: 1 Delivered, 2 Undelivered (Expired when the SMPP receipt text says <c>stat:EXPIRED</c>),
+/// 4 Buffered, 8 Sent (accepted by the SMSC), 16 Rejected (by the SMSC); anything else is ignored.</remarks>
+public sealed partial class KannelReceiptParser
+{
+    private readonly string _secret;
+    private readonly TimeProvider _time;
+
+    public KannelReceiptParser(string? secret, TimeProvider? time = null)
+    {
+        _secret = secret ?? "";
+        _time = time ?? TimeProvider.System;
+    }
+
+    public KannelReceiptParseResult Parse(
+        string? mid, string? to, string? sig, string? type, string? ts = null, string? smscid = null, string? reply = null)
+    {
+        var missing = new List<string>(4);
+        if (string.IsNullOrEmpty(mid)) { missing.Add("mid"); }
+        if (string.IsNullOrEmpty(to)) { missing.Add("to"); }
+        if (string.IsNullOrEmpty(sig)) { missing.Add("sig"); }
+        if (string.IsNullOrEmpty(type)) { missing.Add("type"); }
+        if (missing.Count > 0)
+        {
+            return new(KannelReceiptVerdict.Malformed, Problem: "Missing " + string.Join(", ", missing) + ".");
+        }
+
+        if (!KannelReceiptSignature.Verify(_secret, mid!, to!, sig))
+        {
+            return new(KannelReceiptVerdict.BadSignature, Problem: "The receipt signature does not match.");
+        }
+
+        if (!int.TryParse(type, NumberStyles.None, CultureInfo.InvariantCulture, out var kannelType))
+        {
+            return new(KannelReceiptVerdict.Malformed, Problem: $"Receipt type '{type}' is not a number.");
+        }
+
+        var text = string.IsNullOrEmpty(reply) ? null : reply;
+        RecipientState? state = kannelType switch
+        {
+            1 => RecipientState.Delivered,
+            2 when text is not null && text.Contains("stat:EXPIRED", StringComparison.OrdinalIgnoreCase) => RecipientState.Expired,
+            2 => RecipientState.Undelivered,
+            4 => RecipientState.Buffered,
+            8 => RecipientState.Sent,
+            16 => RecipientState.Rejected,
+            _ => null,
+        };
+        if (state is null)
+        {
+            return new(KannelReceiptVerdict.Ignored, Problem: $"Receipt type {kannelType} is not mapped.");
+        }
+
+        var at = long.TryParse(ts, NumberStyles.None, CultureInfo.InvariantCulture, out var unixSeconds)
+            && unixSeconds is > 0 and < 253_402_300_800
+                ? DateTimeOffset.FromUnixTimeSeconds(unixSeconds)
+                : _time.GetUtcNow();
+        var errorCode = state is RecipientState.Undelivered or RecipientState.Expired or RecipientState.Rejected && text is not null
+            ? SmppError().Match(text) is { Success: true } match ? match.Groups[1].Value : null
+            : null;
+
+        return new(KannelReceiptVerdict.Receipt, new DeliveryReceipt(
+            mid!, to!, state.Value, at, KannelCarrier.CarrierName,
+            CarrierReference: string.IsNullOrEmpty(smscid) ? null : smscid,
+            ErrorCode: errorCode,
+            Detail: text));
+    }
+
+    /// <summary>The <c>err:</c> field of an SMPP receipt text (<c>id:… stat:UNDELIV err:001 text:…</c>).</summary>
+    [GeneratedRegex(@"\berr:([0-9A-Za-z]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex SmppError();
+}

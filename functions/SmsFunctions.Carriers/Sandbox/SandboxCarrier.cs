@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SmsFunctions.Carriers.Sandbox;
+
+/// <summary>
+/// The in-process carrier for a first run and for users testing their integrations: no network, deterministic,
+/// scripted by <see cref="SandboxNumbers"/>. Receipts go to the <see cref="IDeliveryReceiptSink"/> on
+/// <see cref="TimeProvider"/> timers, in script order for each submission; a failing sink is logged, never thrown.
+/// </summary>
+public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
+{
+    public const string CarrierName = "Sandbox";
+
+    private readonly IDeliveryReceiptSink _sink;
+    private readonly TimeProvider _time;
+    private readonly IOptionsMonitor<SandboxCarrierOptions> _options;
+    private readonly ILogger<SandboxCarrier> _logger;
+    private readonly ConcurrentDictionary<ITimer, byte> _pending = new();
+    private readonly ConcurrentDictionary<Task, byte> _emitting = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    public SandboxCarrier(
+        IDeliveryReceiptSink sink,
+        TimeProvider time,
+        IOptionsMonitor<SandboxCarrierOptions> options,
+        ILogger<SandboxCarrier> logger)
+    {
+        _sink = sink;
+        _time = time;
+        _options = options;
+        _logger = logger;
+    }
+
+    public string Name => CarrierName;
+
+    /// <summary>Receipts scheduled but not yet handed to the sink.</summary>
+    public int PendingReceipts => _pending.Count;
+
+    public Task<CarrierSubmitResult> SubmitAsync(CarrierSubmission submission, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var script = SandboxScript.For(submission.Recipient);
+        var result = script.Outcome switch
+        {
+            CarrierSubmitOutcome.Rejected => CarrierSubmitResult.Rejected($"Sandbox rejects {SandboxNumbers.RejectedAtSubmit} at submit."),
+            CarrierSubmitOutcome.Throttled => CarrierSubmitResult.Throttled($"Sandbox throttles {SandboxNumbers.Throttled}."),
+            CarrierSubmitOutcome.TransientError => CarrierSubmitResult.Transient($"Sandbox fails {SandboxNumbers.TransientError} transiently."),
+            _ => CarrierSubmitResult.Accepted(ReferenceFor(submission)),
+        };
+
+        if (result.Outcome == CarrierSubmitOutcome.Accepted)
+        {
+            Schedule(submission, result.CarrierReference!, script.Receipts);
+        }
+
+        return Task.FromResult(result);
+    }
+
+    /// <summary>Stable for a message and recipient, so repeated runs produce the same receipts.</summary>
+    public static string ReferenceFor(CarrierSubmission submission)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(submission.MessageId + "|" + submission.Recipient));
+        return "sbx-" + Convert.ToHexStringLower(hash.AsSpan(0, 8));
+    }
+
+    private void Schedule(CarrierSubmission submission, string reference, IReadOnlyList<SandboxReceiptStep> steps)
+    {
+        var quarter = TimeSpan.FromMilliseconds(_options.CurrentValue.ReceiptDelayMilliseconds / 4.0);
+        var chain = new ReceiptChain();
+        foreach (var step in steps)
+        {
+            var receipt = new DeliveryReceipt(
+                submission.MessageId,
+                submission.Recipient,
+                step.State,
+                At: default,
+                CarrierName,
+                reference,
+                step.ErrorCode,
+                Detail: step.ErrorCode is null ? null : $"Sandbox scripted {step.State} for {submission.Recipient}.");
+
+            // Each step gets its own timer from the submit time, so advancing a fake clock past several steps fires
+            // them all; the chain keeps them in script order even when the sink is slow.
+            // Armed only once tracked, so a very short delay cannot fire before the timer is known.
+            var holder = new StrongBox<ITimer>();
+            holder.Value = _time.CreateTimer(
+                state =>
+                {
+                    var timer = ((StrongBox<ITimer>)state!).Value!;
+                    if (!_pending.TryRemove(timer, out var _)) { return; }
+                    timer.Dispose();
+                    Emit(chain, receipt with { At = _time.GetUtcNow() });
+                },
+                holder,
+                Timeout.InfiniteTimeSpan,
+                Timeout.InfiniteTimeSpan);
+            _pending.TryAdd(holder.Value, 0);
+            holder.Value.Change(quarter * step.Quarters, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Emit(ReceiptChain chain, DeliveryReceipt receipt)
+    {
+        lock (chain)
+        {
+            var previous = chain.Tail;
+            var task = EmitAfterAsync(previous, receipt);
+            chain.Tail = task;
+            _emitting.TryAdd(task, 0);
+            _ = task.ContinueWith(t => _emitting.TryRemove(t, out var _), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task EmitAfterAsync(Task previous, DeliveryReceipt receipt)
+    {
+        // Previous failures were logged by their own emission.
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            await _sink.AcceptAsync(receipt, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            LogReceiptDropped(receipt.MessageId, receipt.Recipient, receipt.State);
+        }
+#pragma warning disable CA1031 // A timer callback has no caller to rethrow to: the failure is logged, and the process must not crash.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogReceiptFailed(exception, receipt.MessageId, receipt.Recipient, receipt.State);
+        }
+    }
+
+    /// <summary>Cancels receipts not yet emitted and waits for those being handed to the sink.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var timer in _pending.Keys)
+        {
+            if (_pending.TryRemove(timer, out var _)) { timer.Dispose(); }
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_emitting.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stopping.Dispose();
+    }
+
+    private sealed class ReceiptChain
+    {
+        public Task Tail { get; set; } = Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sandbox receipt {State} for message {MessageId} to {Recipient} could not be delivered to the sink")]
+    private partial void LogReceiptFailed(Exception exception, string messageId, string recipient, Core.Lifecycle.RecipientState state);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sandbox receipt {State} for message {MessageId} to {Recipient} dropped on shutdown")]
+    private partial void LogReceiptDropped(string messageId, string recipient, Core.Lifecycle.RecipientState state);
+}
