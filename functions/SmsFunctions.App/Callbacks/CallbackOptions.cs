@@ -1,0 +1,20 @@
+namespace SmsFunctions.App.Callbacks;
+
+/// <summary>Webhook ("callback") delivery settings, bound from <c>Sms:Callbacks</c>.</summary>
+public sealed class CallbackOptions
+{
+    public const string Section = "Sms:Callbacks";
+
+    /// <summary>Allow callback URLs that resolve to loopback, private, link-local or metadata addresses. Only for
+    /// local development (the sample settings turn it on); never in production.</summary>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>How long one delivery attempt may take before it counts as failed.</summary>
+    public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Upper bound of the customer's <c>retry</c>.</summary>
+    public int MaxRetries { get; set; } = 10;
+
+    /// <summary>Retries when the customer gave none.</summary>
+    public int DefaultRetries { get; set; } = 3;
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SmsFunctions.Queues;
+
+namespace SmsFunctions.App.Health;
+
+public static class HealthEndpoints
+{
+    public static IServiceCollection AddSmsHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<TableStorageHealthCheck>("tables", tags: ["storage"])
+            .AddCheck<QueueTransportHealthCheck>("queues", tags: ["queues"]);
+        return services;
+    }
+
+    /// <summary><c>GET /api/health</c>: overall status plus one entry per dependency, 503 when one is down.</summary>
+    public static IEndpointRouteBuilder MapSmsHealth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/api/health", new HealthCheckOptions { ResponseWriter = WriteAsync })
+            .WithTags("Health");
+        return endpoints;
+    }
+
+    private static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            totalDurationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+            dependencies = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new
+                {
+                    status = e.Value.Status.ToString(),
+                    description = e.Value.Description ?? e.Value.Exception?.Message,
+                    durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
+                    data = e.Value.Data,
+                }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
+    }
+
+    private sealed class TableStorageHealthCheck(TableServiceClient tables) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: cancellationToken).AsPages(pageSizeHint: 1).WithCancellation(cancellationToken))
+                {
+                    break;
+                }
+
+                return HealthCheckResult.Healthy($"Table storage at {tables.Uri.GetLeftPart(UriPartial.Authority)}");
+            }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or OperationCanceledException or AggregateException)
+            {
+                return HealthCheckResult.Unhealthy($"Table storage at {tables.Uri.GetLeftPart(UriPartial.Authority)} does not answer: {ex.Message}");
+            }
+        }
+    }
+
+    private sealed class QueueTransportHealthCheck(IServiceProvider services, IConfiguration configuration) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var transport = configuration["Sms:Transport"] ?? "StorageQueues";
+            var receiver = services.GetService<IQueueReceiver>();
+            if (receiver is null)
+            {
+                // Service Bus: the Functions host receives; sending is checked by the first send.
+                return HealthCheckResult.Healthy($"{transport} (receiving through the Functions host)");
+            }
+
+            try
+            {
+                var waiting = await receiver.GetApproximateCountAsync(QueueNames.DispatchNormal, cancellationToken);
+                return HealthCheckResult.Healthy($"{transport}", new Dictionary<string, object> { ["dispatchNormalWaiting"] = waiting ?? -1 });
+            }
+            catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or OperationCanceledException or AggregateException)
+            {
+                return HealthCheckResult.Unhealthy($"{transport} does not answer: {ex.Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Diagnostics;
+using SmsFunctions.App.Api;
+using SmsFunctions.App.Health;
+using SmsFunctions.App.Hosting;
+using SmsFunctions.App.Telemetry;
+using SmsFunctions.Storage;
+
+namespace SmsFunctions.App;
+
+/// <summary>How the app is composed; <c>Program</c> and the test fixtures both build it from here.</summary>
+public static class SmsFunctionsApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    public static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        // Where to listen: the Functions host's port, else --urls / ASPNETCORE_URLS, else the Functions default.
+        if (HostMode.CustomHandlerPort is { } port)
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+        else
+        {
+            builder.Configuration.AddLocalSettings();
+            if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+            {
+                builder.WebHost.UseUrls(DefaultUrl);
+            }
+        }
+
+        configure?.Invoke(builder);
+
+        // Services: telemetry, problem details, storage, then each feature.
+        builder.AddSmsTelemetry();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddTableStorage(builder.Configuration);
+        builder.Services.AddSmsHealthChecks();
+        builder.Services.AddSmsApi(builder.Configuration);
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+
+        // Never a stack trace: unhandled errors become a 500 problem with a stable code.
+        app.UseExceptionHandler(errors => errors.Run(async context =>
+        {
+            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var (status, code, title) = error switch
+            {
+                BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", "The request could not be read."),
+                _ => (StatusCodes.Status500InternalServerError, "INTERNAL_ERROR", "Something went wrong on our side."),
+            };
+            await ApiProblem.Create(status, code, title, detail: status < 500 ? error?.Message : null).ExecuteAsync(context);
+        }));
+
+        app.MapSmsHealth();
+        app.MapSmsApi();
+        return app;
+    }
+}
