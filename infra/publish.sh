@@ -13,8 +13,11 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 app_project="$repo_root/functions/SmsFunctions.App"
 definitions="$app_project/FunctionDefinitions"
 artifacts="$repo_root/artifacts"
-staging="$artifacts/package"
-zip_path="$artifacts/smsfunctions.zip"
+# PUBLISH_OUTPUT_DIR moves the staging folder and the zip elsewhere (the packaging tests use a
+# temporary folder so they never overwrite a package someone is about to deploy).
+output_dir="${PUBLISH_OUTPUT_DIR:-$artifacts}"
+staging="$output_dir/package"
+zip_path="$output_dir/smsfunctions.zip"
 executable="SmsFunctions.App"
 
 command -v zip >/dev/null || { echo "publish.sh: 'zip' is missing (apt-get install zip)" >&2; exit 1; }
@@ -22,6 +25,7 @@ command -v zip >/dev/null || { echo "publish.sh: 'zip' is missing (apt-get insta
 
 rm -rf "$staging" "$zip_path"
 mkdir -p "$staging"
+zip_path="$(cd "$output_dir" && pwd)/$(basename "$zip_path")"
 
 # Self-contained: the Flex Consumption "custom" runtime image has no .NET. ReadyToRun: the host gives
 # the handler 30 s to answer on FUNCTIONS_CUSTOMHANDLER_PORT, and a cold start pays for JIT.
