@@ -1,0 +1,9 @@
+using SmsFunctions.Testing;
+
+namespace SmsFunctions.Queues.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite";
+}
