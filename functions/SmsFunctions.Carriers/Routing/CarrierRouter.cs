@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SmsFunctions.Core.Retry;
 
 namespace SmsFunctions.Carriers.Routing;
 
@@ -37,7 +38,7 @@ public sealed partial class CarrierRouter
         ArgumentNullException.ThrowIfNull(submission);
         var options = _options.CurrentValue;
         var chain = options.ChainFor(countryCode);
-        var delays = options.RetryDelays;
+        var schedule = options.RetrySchedule;
         var attempts = new List<RoutingAttempt>();
         CarrierSubmitResult? last = null;
         var lastCarrier = chain[^1];
@@ -70,7 +71,7 @@ public sealed partial class CarrierRouter
                     return new RoutingOutcome(result, carrier.Name, attempts);
                 }
 
-                var delay = attempt <= delays.Count ? delays[attempt - 1] : (TimeSpan?)null;
+                var delay = schedule.NextAttempt(attempt, Random.Shared) is RetryDecision.RetryAfter retry ? retry.Delay : (TimeSpan?)null;
                 if (delay is { } wait && !(result.RetryAfter > wait))
                 {
                     attempts.Add(new(carrier.Name, attempt, result.Outcome,

@@ -1,3 +1,5 @@
+using SmsFunctions.Core.Retry;
+
 namespace SmsFunctions.Carriers.Routing;
 
 /// <summary>Routing rules, bound from <c>Sms:Routing</c>. Validated on start against the registered carriers.</summary>
@@ -25,6 +27,9 @@ public sealed class RoutingOptions
     /// <summary>The retry delays in effect.</summary>
     public IReadOnlyList<TimeSpan> RetryDelays =>
         (RetryDelaysMilliseconds ?? DefaultRetryDelaysMilliseconds).Select(ms => TimeSpan.FromMilliseconds(ms)).ToArray();
+
+    /// <summary>The retry delays as a schedule for one carrier, without jitter so routing stays deterministic.</summary>
+    public RetrySchedule RetrySchedule => new(RetryDelays, jitterFraction: 0, maxAttempts: RetryDelays.Count + 1);
 
     /// <summary>The fallback chain for a destination country: its rule, else <c>*</c>, else <see cref="DefaultCarrier"/>.</summary>
     public IReadOnlyList<string> ChainFor(string? countryCode)
