@@ -46,8 +46,13 @@ function_count=0
 for definition in "$definitions"/*/function.json; do
   [[ -e "$definition" ]] || continue
   name="$(basename "$(dirname "$definition")")"
-  if [[ -e "$staging/$name" ]]; then
-    echo "publish.sh: function folder '$name' collides with a published file" >&2
+  # The App project may already publish <Name>/function.json itself; anything else there is a clash.
+  if [[ -e "$staging/$name" && ! -d "$staging/$name" ]]; then
+    echo "publish.sh: function folder '$name' collides with the published file $name" >&2
+    exit 1
+  fi
+  if [[ -d "$staging/$name" ]] && find "$staging/$name" -mindepth 1 ! -name function.json | grep -q .; then
+    echo "publish.sh: function folder '$name' collides with published files under $name/" >&2
     exit 1
   fi
   mkdir -p "$staging/$name"
