@@ -11,7 +11,8 @@ namespace SmsFunctions.Core.ContentPolicy;
 /// Matching is on whole words, case- and accent-insensitive: <c>ass</c> does not match <c>class</c>, <c>viagra</c>
 /// matches <c>VIÀGRA</c>. A multi-word term matches the same words separated by any run of spaces or punctuation
 /// (<c>free money</c> matches <c>FREE...money</c>). A run of three or more single letters is also read as one word,
-/// which catches the simplest obfuscation (<c>V.I.A.G.R.A</c>, <c>v i a g r a</c>) for single-word terms.
+/// which catches the simplest obfuscation (<c>V.I.A.G.R.A</c>, <c>v i a g r a</c>) for single-word terms; the run
+/// must spell the whole term, so <c>a s s e t s</c> does not match <c>ass</c>.
 /// </remarks>
 public sealed class ContentPolicyChecker
 {
@@ -235,22 +236,16 @@ public sealed class ContentPolicyChecker
             return null;
         }
 
-        // A spelled-out run may carry a stray letter either side ("x V I A G R A"), so look at every start.
+        // The whole run must spell the term: searching inside it would find "ass" in "a s s e t s".
         private CompiledTerm? FindInside(ReadOnlySpan<char> letters)
         {
-            for (var start = 0; start < letters.Length; start++)
+            if (letters.Length <= longestSingleWord && lookup.TryGetValue(letters, out var candidates))
             {
-                for (var end = Math.Min(letters.Length, start + longestSingleWord); end - start >= MinimumSpelledOutRun; end--)
+                foreach (var candidate in candidates)
                 {
-                    if (lookup.TryGetValue(letters[start..end], out var candidates))
+                    if (candidate.Words.Length == 1)
                     {
-                        foreach (var candidate in candidates)
-                        {
-                            if (candidate.Words.Length == 1)
-                            {
-                                return candidate;
-                            }
-                        }
+                        return candidate;
                     }
                 }
             }
