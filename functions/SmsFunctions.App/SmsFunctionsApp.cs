@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using SmsFunctions.App.Api;
 using SmsFunctions.App.Health;
 using SmsFunctions.App.Hosting;
+using SmsFunctions.App.Pipeline;
 using SmsFunctions.App.Telemetry;
 using SmsFunctions.Storage;
 
@@ -39,6 +40,7 @@ public static class SmsFunctionsApp
         builder.Services.AddTableStorage(builder.Configuration);
         builder.Services.AddSmsHealthChecks();
         builder.Services.AddSmsApi(builder.Configuration);
+        builder.Services.AddSmsPipeline(builder.Configuration);
         return builder;
     }
 
@@ -60,6 +62,7 @@ public static class SmsFunctionsApp
 
         app.MapSmsHealth();
         app.MapSmsApi();
+        app.MapSmsPipeline();
         return app;
     }
 }

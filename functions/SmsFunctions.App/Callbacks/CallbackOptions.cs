@@ -17,4 +17,7 @@ public sealed class CallbackOptions
 
     /// <summary>Retries when the customer gave none.</summary>
     public int DefaultRetries { get; set; } = 3;
+
+    /// <summary>Delay before the first retry; later ones grow ×3 up to 10 minutes.</summary>
+    public double FirstRetryDelaySeconds { get; set; } = 5;
 }

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using SmsFunctions.App.Pipeline;
+using SmsFunctions.App.Telemetry;
+using SmsFunctions.App.Triggers;
+using SmsFunctions.Core.Retry;
+using SmsFunctions.Queues;
+using SmsFunctions.Storage.Accounts;
+using SmsFunctions.Storage.Messages;
+
+namespace SmsFunctions.App.Callbacks;
+
+/// <summary>
+/// The callback "thrower": delivers each state-change event of a callbacks queue message to the customer's webhook,
+/// records the attempt, and schedules the next attempt itself (a delayed queue message with the next attempt
+/// number) so the queue message completes at once and a receiver that is down slows nobody else.
+/// </summary>
+public sealed partial class DeliverCallbackHandler(
+    MessageStore messages,
+    RecipientStore recipients,
+    AccountStore accounts,
+    CallbackThrower thrower,
+    CallbackAttemptStore attempts,
+    CallbackEnqueuer enqueuer,
+    IOptionsMonitor<CallbackOptions> options,
+    TimeProvider time,
+    ILogger<DeliverCallbackHandler> logger) : IQueueMessageHandler
+{
+    private static readonly ConcurrentDictionary<string, (string Secret, DateTimeOffset Until)> Secrets = new(StringComparer.Ordinal);
+
+    public async Task<QueueHandlingResult> HandleAsync(ReceivedQueueMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        CallbackWork work;
+        try
+        {
+            work = CallbackWork.Parse(message.Body);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            LogMalformed(logger, message.Id, ex.Message);
+            return QueueHandlingResult.Completed;
+        }
+
+        await Parallel.ForEachAsync(work.Events, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (e, ct) => await DeliverAsync(e, ct));
+        return QueueHandlingResult.Completed;
+    }
+
+    public async Task HandlePoisonAsync(ReceivedQueueMessage message, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        try
+        {
+            foreach (var e in CallbackWork.Parse(message.Body).Events)
+            {
+                await attempts.AddAsync(new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), null, 0, CallbackAttemptOutcome.GaveUp, reason), cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            LogMalformed(logger, message.Id, ex.Message);
+        }
+    }
+
+    private async Task DeliverAsync(CallbackEvent e, CancellationToken cancellationToken)
+    {
+        using var activity = SmsTelemetry.ActivitySource.StartActivity("deliver callback", ActivityKind.Client);
+        activity?.SetTag("sms.message_id", e.MessageId);
+        var header = await messages.GetAsync(e.AccountId, e.MessageId, cancellationToken);
+        var opts = options.CurrentValue;
+        if (header is null || CallbackSpec.FromJson(string.IsNullOrEmpty(header.CallbackJson) ? null : JsonNode.Parse(header.CallbackJson), opts.DefaultRetries, opts.MaxRetries) is not { } spec)
+        {
+            return;
+        }
+
+        var recipient = await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
+        var secret = await SecretAsync(e.AccountId, cancellationToken);
+        var view = MessageView.ForRecipient(header, recipient, e.State);
+        var (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, cancellationToken);
+        var delivered = status is >= 200 and < 300;
+        var outcome = delivered ? CallbackAttemptOutcome.Delivered : CallbackAttemptOutcome.GaveUp;
+        TimeSpan? retryIn = null;
+        if (!delivered && !gone && Schedule(opts, spec.Retry).NextAttempt(e.Attempt, Random.Shared) is RetryDecision.RetryAfter next)
+        {
+            outcome = CallbackAttemptOutcome.WillRetry;
+            retryIn = next.Delay;
+        }
+
+        PipelineMetrics.CallbackAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
+        PipelineMetrics.CallbackLatency.Record(latency);
+        await attempts.AddAsync(new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), cancellationToken);
+        if (retryIn is { } delay)
+        {
+            await enqueuer.EnqueueAsync([e with { Attempt = e.Attempt + 1 }], delay, cancellationToken);
+        }
+    }
+
+    /// <summary>The webhook schedule (5 s, ×3, ≤ 10 min, ±20 %) with the first delay configurable for tests.</summary>
+    private static RetrySchedule Schedule(CallbackOptions options, int retries) =>
+        options.FirstRetryDelaySeconds == 5
+            ? RetrySchedules.Webhook(retries)
+            : RetrySchedule.Exponential(TimeSpan.FromSeconds(options.FirstRetryDelaySeconds), 3.0, TimeSpan.FromMinutes(10), Math.Clamp(retries, 0, RetrySchedules.MaxWebhookRetries), 0.2);
+
+    private async Task<string> SecretAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (Secrets.TryGetValue(accountId, out var cached) && cached.Until > now)
+        {
+            return cached.Secret;
+        }
+
+        var account = await accounts.GetAsync(accountId, cancellationToken);
+        var secret = account?.WebhookSecret ?? string.Empty;
+        Secrets[accountId] = (secret, now.AddMinutes(5));
+        return secret;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback message {QueueMessageId} is malformed and was dropped: {Error}")]
+    private static partial void LogMalformed(ILogger logger, string queueMessageId, string error);
+}

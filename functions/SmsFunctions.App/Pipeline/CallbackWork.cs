@@ -1,0 +1,32 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SmsFunctions.App.Pipeline;
+
+/// <summary>The body of one callbacks queue message: state changes to report to customers' webhooks.</summary>
+public sealed record CallbackWork(
+    [property: JsonPropertyName("v")] int Version,
+    [property: JsonPropertyName("events")] IReadOnlyList<CallbackEvent> Events)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, PipelineJson.Options);
+
+    public static CallbackWork Parse(string json) =>
+        JsonSerializer.Deserialize<CallbackWork>(json, PipelineJson.Options) is { Events.Count: > 0 } work
+            ? work
+            : throw new FormatException("A callback message must carry at least one event.");
+}
+
+/// <param name="State">The recipient state being reported (API name, e.g. DELIVERED).</param>
+/// <param name="Attempt">1 for the first delivery attempt; re-sends carry the next number.</param>
+public sealed record CallbackEvent(
+    [property: JsonPropertyName("a")] string AccountId,
+    [property: JsonPropertyName("m")] string MessageId,
+    [property: JsonPropertyName("r")] string Recipient,
+    [property: JsonPropertyName("s")] string State,
+    [property: JsonPropertyName("at")] DateTimeOffset At,
+    [property: JsonPropertyName("n")] int Attempt = 1)
+{
+    /// <summary>Stable id of this event's delivery attempt, for queue duplicate detection.</summary>
+    [JsonIgnore]
+    public string Id => $"cb-{MessageId}-{Recipient.TrimStart('+')}-{State}-{Attempt}";
+}

@@ -1,0 +1,378 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using SmsFunctions.App.Telemetry;
+using SmsFunctions.App.Triggers;
+using SmsFunctions.Carriers;
+using SmsFunctions.Carriers.Routing;
+using SmsFunctions.Core.Encoding;
+using SmsFunctions.Core.Lifecycle;
+using SmsFunctions.Core.Templates;
+using SmsFunctions.Queues;
+using SmsFunctions.Storage.Messages;
+using SmsFunctions.Storage.Tables;
+
+namespace SmsFunctions.App.Pipeline;
+
+/// <summary>
+/// Sends the recipients named by a dispatch queue message. Each recipient is first claimed (QUEUED → DISPATCHING,
+/// ETag-guarded, 100 to a batch) so that a redelivered queue message or a second dispatcher never submits it twice;
+/// then routed to a carrier; then its outcome is written back. A claim left behind by a dispatcher that died
+/// mid-submit is failed after <see cref="PipelineOptions.ClaimTimeout"/> rather than re-sent: the carrier may have it.
+/// </summary>
+public sealed partial class DispatchHandler(
+    MessageStore messages,
+    RecipientStore recipients,
+    RecipientRanges ranges,
+    CarrierRouter router,
+    CallbackEnqueuer callbacks,
+    IOptionsMonitor<PipelineOptions> options,
+    TimeProvider time,
+    ILogger<DispatchHandler> logger) : IQueueMessageHandler
+{
+    public const string UnknownOutcomeCode = "DISPATCH_OUTCOME_UNKNOWN";
+    public const string NoCarrierCode = "NO_CARRIER_ACCEPTED";
+    public const string PoisonCode = "DISPATCH_FAILED";
+
+    public async Task<QueueHandlingResult> HandleAsync(ReceivedQueueMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        DispatchWork work;
+        try
+        {
+            work = DispatchWork.Parse(message.Body);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            LogMalformed(logger, message.Id, message.QueueName, ex.Message);
+            return QueueHandlingResult.Completed; // Nothing in it can ever be dispatched; retrying would not help.
+        }
+
+        TimeSpan? retry = null;
+        foreach (var item in work.Items)
+        {
+            if (await DispatchItemAsync(item, cancellationToken) is { } wait)
+            {
+                retry = retry is null || wait > retry ? wait : retry;
+            }
+        }
+
+        return retry is { } delay ? QueueHandlingResult.RetryAfter(delay, "recipients still claimed by another dispatcher") : QueueHandlingResult.Completed;
+    }
+
+    /// <summary>A dispatch message that kept failing: its unresolved recipients end FAILED, with the reason and a callback.</summary>
+    public async Task HandlePoisonAsync(ReceivedQueueMessage message, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        DispatchWork work;
+        try { work = DispatchWork.Parse(message.Body); }
+        catch (Exception ex) when (ex is JsonException or FormatException) { LogMalformed(logger, message.Id, message.QueueName, ex.Message); return; }
+
+        foreach (var item in work.Items)
+        {
+            var header = await messages.GetAsync(item.AccountId, item.MessageId, cancellationToken);
+            if (header is null) { continue; }
+            var rows = await ranges.ReadAsync(item.MessageId, item.Recipients, cancellationToken);
+            var now = time.GetUtcNow();
+            var events = new List<CallbackEvent>();
+            foreach (var row in rows)
+            {
+                if (await TransitionAsync(row, RecipientState.Failed, r => { r.ErrorCode = PoisonCode; r.ErrorDetail = Truncate(reason); }, cancellationToken) is { } changed)
+                {
+                    events.Add(new CallbackEvent(item.AccountId, item.MessageId, changed.Number, changed.State, now));
+                }
+            }
+
+            await AfterChangesAsync(header, events, cancellationToken);
+            LogPoisoned(logger, item.MessageId, events.Count, reason);
+        }
+    }
+
+    private async Task<TimeSpan?> DispatchItemAsync(DispatchItem item, CancellationToken cancellationToken)
+    {
+        using var activity = SmsTelemetry.ActivitySource.StartActivity("dispatch", ActivityKind.Consumer);
+        activity?.SetTag("sms.message_id", item.MessageId);
+        activity?.SetTag("sms.chunk", item.Chunk);
+
+        var header = await messages.GetAsync(item.AccountId, item.MessageId, cancellationToken);
+        if (header is null)
+        {
+            LogMissing(logger, item.MessageId);
+            return null;
+        }
+
+        if (LifecycleApiNames.TryParseApiName(header.State, out MessageState messageState)
+            && messageState is MessageState.Draft or MessageState.Canceled or MessageState.Blocked)
+        {
+            return null;
+        }
+
+        var opts = options.CurrentValue;
+        var now = time.GetUtcNow();
+        var rows = await ranges.ReadAsync(item.MessageId, item.Recipients, cancellationToken);
+        var expired = header.ValidUntil is { } validUntil && validUntil <= now;
+        var toClaim = new List<RecipientEntity>();
+        var events = new List<CallbackEvent>();
+        TimeSpan? waitForOthers = null;
+
+        foreach (var row in rows)
+        {
+            _ = LifecycleApiNames.TryParseApiName(row.State, out RecipientState state);
+            switch (state)
+            {
+                case RecipientState.Queued or RecipientState.Scheduled when expired:
+                    if (await TransitionAsync(row, RecipientState.Expired, r => { r.ErrorCode = "VALIDITY_EXPIRED"; r.ErrorDetail = "The validity period ended before the SMS could be sent."; }, cancellationToken) is { } e)
+                    {
+                        events.Add(new CallbackEvent(item.AccountId, item.MessageId, e.Number, e.State, now));
+                    }
+
+                    break;
+                case RecipientState.Queued or RecipientState.Scheduled:
+                    row.State = RecipientState.Dispatching.ToApiName();
+                    row.UpdatedAt = now;
+                    row.Attempts++;
+                    toClaim.Add(row);
+                    break;
+                case RecipientState.Dispatching when row.UpdatedAt is { } claimedAt && now - claimedAt >= opts.ClaimTimeout:
+                    if (await TransitionAsync(row, RecipientState.Failed, r =>
+                        {
+                            r.ErrorCode = UnknownOutcomeCode;
+                            r.ErrorDetail = "The dispatcher stopped while submitting; the carrier may or may not have the SMS, so it is not sent again.";
+                        }, cancellationToken) is { } f)
+                    {
+                        events.Add(new CallbackEvent(item.AccountId, item.MessageId, f.Number, f.State, now));
+                    }
+
+                    break;
+                case RecipientState.Dispatching:
+                    var left = opts.ClaimTimeout - (now - (row.UpdatedAt ?? now));
+                    waitForOthers = left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1);
+                    break;
+            }
+        }
+
+        var claimed = await ClaimAsync(item.MessageId, toClaim, cancellationToken);
+        if (claimed.Count > 0)
+        {
+            var template = BodyTemplate.Parse(header.Body);
+            await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, opts.SubmitConcurrency), CancellationToken = CancellationToken.None },
+                async (row, _) => await SubmitAsync(header, template, row, CancellationToken.None));
+            await WriteOutcomesAsync(item.MessageId, claimed, cancellationToken);
+            foreach (var row in claimed)
+            {
+                events.Add(new CallbackEvent(item.AccountId, item.MessageId, row.Number, row.State, time.GetUtcNow()));
+            }
+        }
+
+        await AfterChangesAsync(header, events, cancellationToken);
+        return waitForOthers;
+    }
+
+    /// <summary>Claims in ETag-guarded batches of 100; when a batch conflicts, claims one by one and keeps the winners.</summary>
+    private async Task<List<RecipientEntity>> ClaimAsync(string messageId, List<RecipientEntity> rows, CancellationToken cancellationToken)
+    {
+        var claimed = new List<RecipientEntity>(rows.Count);
+        foreach (var batch in rows.Chunk(TableBatches.MaxActions))
+        {
+            if (await recipients.TryReplaceBatchAsync(messageId, batch, cancellationToken))
+            {
+                claimed.AddRange(batch);
+                continue;
+            }
+
+            foreach (var row in batch)
+            {
+                var fresh = await recipients.GetAsync(messageId, row.Number, cancellationToken);
+                if (fresh is null || !LifecycleApiNames.TryParseApiName(fresh.State, out RecipientState s) || s is not (RecipientState.Queued or RecipientState.Scheduled))
+                {
+                    continue; // Someone else claimed, cancelled or finished it.
+                }
+
+                fresh.State = RecipientState.Dispatching.ToApiName();
+                fresh.UpdatedAt = row.UpdatedAt;
+                fresh.Attempts++;
+                if (await recipients.TryReplaceAsync(fresh, cancellationToken))
+                {
+                    claimed.Add(fresh);
+                }
+            }
+        }
+
+        return claimed;
+    }
+
+    private async Task SubmitAsync(MessageEntity header, BodyTemplate template, RecipientEntity row, CancellationToken cancellationToken)
+    {
+        string body;
+        if (!template.HasPlaceholders)
+        {
+            body = header.Body;
+        }
+        else
+        {
+            var fields = ParseFields(row.FieldsJson);
+            if (!template.TryRender(fields, out var rendered, out var missing))
+            {
+                Fail(row, RecipientState.Failed, "MISSING_TEMPLATE_FIELD", $"The recipient has no value for {{{{{missing}}}}}.");
+                return;
+            }
+
+            body = rendered;
+        }
+
+        if (header.SmartEncoding)
+        {
+            body = SmartEncoder.Apply(body).Text;
+        }
+
+        var segments = SegmentCounter.Count(body);
+        var submission = new CarrierSubmission(header.Id, row.Number, header.Sender, body, segments.Encoding, segments.MessageCount,
+            header.Flash, header.ValidUntil, row.Attempts);
+        var started = Stopwatch.GetTimestamp();
+        RoutingOutcome outcome;
+        try
+        {
+            outcome = await router.RouteAndSubmitAsync(submission, row.CountryCode ?? header.CountryCode ?? "*", cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        {
+            // The router already turns carrier errors into results; anything left is a bug or a configuration error.
+            Fail(row, RecipientState.Failed, NoCarrierCode, Truncate(ex.Message));
+            return;
+        }
+
+        PipelineMetrics.CarrierLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("carrier", outcome.Carrier));
+        PipelineMetrics.Dispatched.Add(1, new KeyValuePair<string, object?>("carrier", outcome.Carrier), new KeyValuePair<string, object?>("outcome", outcome.Result.Outcome.ToString()));
+        row.Carrier = outcome.Carrier;
+        row.RoutingJson = JsonSerializer.Serialize(outcome.Attempts.Select(a => new
+        {
+            carrier = a.Carrier,
+            attempt = a.Attempt,
+            outcome = a.Outcome.ToString(),
+            reason = a.Reason,
+            at = a.At,
+            latencyMs = Math.Round(a.Latency.TotalMilliseconds, 1),
+            action = a.Action.ToString(),
+        }), PipelineJson.Options);
+        switch (outcome.Result.Outcome)
+        {
+            case CarrierSubmitOutcome.Accepted:
+                row.State = RecipientState.Sent.ToApiName();
+                row.CarrierReference = outcome.Result.CarrierReference;
+                row.SentAt = time.GetUtcNow();
+                row.UpdatedAt = row.SentAt;
+                break;
+            case CarrierSubmitOutcome.Rejected:
+                Fail(row, RecipientState.Rejected, "CARRIER_REJECTED", outcome.Result.Reason);
+                break;
+            default:
+                Fail(row, RecipientState.Failed, NoCarrierCode, outcome.Result.Reason ?? "Every carrier of the route failed.");
+                break;
+        }
+    }
+
+    private void Fail(RecipientEntity row, RecipientState state, string code, string? detail)
+    {
+        row.State = state.ToApiName();
+        row.ErrorCode = code;
+        row.ErrorDetail = Truncate(detail);
+        row.UpdatedAt = time.GetUtcNow();
+    }
+
+    /// <summary>Writes the outcomes. A receipt may have landed first (the sandbox answers in milliseconds): then the
+    /// row is re-read and only what moves it forward is kept, plus the carrier details.</summary>
+    private async Task WriteOutcomesAsync(string messageId, List<RecipientEntity> rows, CancellationToken cancellationToken)
+    {
+        foreach (var batch in rows.Chunk(TableBatches.MaxActions))
+        {
+            if (await recipients.TryReplaceBatchAsync(messageId, batch, cancellationToken))
+            {
+                continue;
+            }
+
+            foreach (var row in batch)
+            {
+                if (await recipients.TryReplaceAsync(row, cancellationToken))
+                {
+                    continue;
+                }
+
+                _ = LifecycleApiNames.TryParseApiName(row.State, out RecipientState wanted);
+                var outcome = row;
+                await TransitionAsync(row, wanted, fresh =>
+                {
+                    fresh.Carrier = outcome.Carrier;
+                    fresh.CarrierReference ??= outcome.CarrierReference;
+                    fresh.RoutingJson = outcome.RoutingJson;
+                    fresh.SentAt ??= outcome.SentAt;
+                    fresh.ErrorCode ??= outcome.ErrorCode;
+                    fresh.ErrorDetail ??= outcome.ErrorDetail;
+                }, cancellationToken, alwaysWrite: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves a recipient to <paramref name="to"/> if the state machine allows it from its current (re-read) state,
+    /// retrying on ETag conflicts. Returns the updated row when the state changed; null when it was ignored.
+    /// </summary>
+    private async Task<RecipientEntity?> TransitionAsync(
+        RecipientEntity row, RecipientState to, Action<RecipientEntity> change, CancellationToken cancellationToken, bool alwaysWrite = false)
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var fresh = attempt == 0 && !alwaysWrite ? row : await recipients.GetAsync(row.MessageId, row.Number, cancellationToken);
+            if (fresh is null) { return null; }
+            _ = LifecycleApiNames.TryParseApiName(fresh.State, out RecipientState current);
+            var applies = RecipientStateMachine.Classify(current, to) == TransitionOutcome.Applied;
+            if (!applies && !alwaysWrite) { return null; }
+            change(fresh);
+            if (applies) { fresh.State = to.ToApiName(); }
+            fresh.UpdatedAt = time.GetUtcNow();
+            if (await recipients.TryReplaceAsync(fresh, cancellationToken))
+            {
+                if (applies) { PipelineMetrics.StateChanges.Add(1, new KeyValuePair<string, object?>("state", fresh.State)); }
+                return applies ? fresh : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Stamps the message (first sent time, its state when it has one recipient) and queues the callbacks.</summary>
+    private async Task AfterChangesAsync(MessageEntity header, List<CallbackEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        await MessageStamp.ApplyAsync(messages, header, events, time, cancellationToken);
+        if (!string.IsNullOrEmpty(header.CallbackJson))
+        {
+            await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken);
+        }
+    }
+
+    private static Dictionary<string, string>? ParseFields(string? json)
+    {
+        if (string.IsNullOrEmpty(json) || JsonNode.Parse(json) is not JsonObject obj)
+        {
+            return null;
+        }
+
+        return obj.ToDictionary(p => p.Key, p => p.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : p.Value?.ToJsonString() ?? string.Empty, StringComparer.Ordinal);
+    }
+
+    private static string? Truncate(string? text) => text is { Length: > 500 } ? text[..500] : text;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch message {QueueMessageId} on {Queue} is malformed and was dropped: {Error}")]
+    private static partial void LogMalformed(ILogger logger, string queueMessageId, string queue, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} named by a dispatch message does not exist")]
+    private static partial void LogMissing(ILogger logger, string messageId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId}: dispatch kept failing; {Count} recipients marked failed ({Reason})")]
+    private static partial void LogPoisoned(ILogger logger, string messageId, int count, string reason);
+}

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SmsFunctions.App.Callbacks;
+using SmsFunctions.App.Triggers;
+using SmsFunctions.Carriers;
+using SmsFunctions.Carriers.Kannel;
+using SmsFunctions.Queues;
+using SmsFunctions.Storage.Scheduling;
+
+namespace SmsFunctions.App.Pipeline;
+
+/// <summary>Registration of the dispatch pipeline: queues, carriers, receipts, callbacks, scheduler and its functions.</summary>
+public static class PipelineExtensions
+{
+    public static IServiceCollection AddSmsPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section)
+            .Validate(o => o.ChunkSize is >= 1 and <= 2000, "Sms:Pipeline:ChunkSize must be 1..2000 (a chunk must fit in one 64 KB queue message).")
+            .Validate(o => o.SubmitConcurrency is >= 1 and <= 256, "Sms:Pipeline:SubmitConcurrency must be 1..256.")
+            .ValidateOnStart();
+        services.AddOptions<CallbackOptions>().BindConfiguration(CallbackOptions.Section)
+            .Validate(o => o.TimeoutSeconds is >= 1 and <= 60, "Sms:Callbacks:TimeoutSeconds must be 1..60.")
+            .ValidateOnStart();
+
+        services.AddQueueTransport(configuration);
+        services.AddCarriers(configuration);
+        services.AddTriggerRuntime(configuration);
+
+        services.AddSingleton<RecipientRanges>();
+        services.AddSingleton<CallbackEnqueuer>();
+        services.AddSingleton<DispatchEnqueuer>();
+        services.Replace(ServiceDescriptor.Singleton<IAcceptedMessageNotifier>(sp => sp.GetRequiredService<DispatchEnqueuer>()));
+        services.AddSingleton<IDeliveryReceiptSink, ReceiptApplier>();
+        services.AddSingleton<ScheduledDispatch>();
+        services.AddSingleton<CallbackAttemptStore>();
+
+        // Webhooks: a pooled client whose every connection re-checks the target address (no DNS rebinding to
+        // private networks), and no automatic redirects (a redirect could lead inside).
+        services.AddHttpClient<CallbackThrower>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<CallbackOptions>>();
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    MaxConnectionsPerServer = 32,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    ConnectTimeout = TimeSpan.FromSeconds(5),
+                    ConnectCallback = CallbackTargetGuard.ConnectCallback(() => options.CurrentValue.AllowPrivateNetworks),
+                };
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+
+        // The functions, with the names and schedules of FunctionDefinitions/*/function.json.
+        services.AddQueueFunction<DispatchHandler>("DispatchHigh", QueueNames.DispatchHigh);
+        services.AddQueueFunction<DispatchHandler>("DispatchNormal", QueueNames.DispatchNormal);
+        services.AddQueueFunction<DispatchHandler>("DispatchLow", QueueNames.DispatchLow);
+        services.AddQueueFunction<DeliverCallbackHandler>("DeliverCallback", QueueNames.Callbacks);
+        services.AddTimerFunction<FireScheduledHandler>(FireScheduledHandler.FunctionName, FireScheduledHandler.Schedule);
+        services.AddTimerFunction<SweepHandler>(SweepHandler.FunctionName, SweepHandler.Schedule);
+        services.AddHostedService<ReceiptBaseUrlDefault>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSmsPipeline(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapKannelReceipts();
+        endpoints.MapFunctionInvocations();
+        return endpoints;
+    }
+
+    /// <summary>Once the server listens, Kannel's receipt base URL defaults to our own address.</summary>
+    private sealed class ReceiptBaseUrlDefault(IServer server, ReceiptBaseUrlProvider provider, IHostApplicationLifetime lifetime) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+                if (address is not null && Uri.TryCreate(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+                {
+                    provider.DefaultReceiptBaseUrl ??= uri;
+                }
+            });
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

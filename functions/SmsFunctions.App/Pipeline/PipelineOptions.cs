@@ -1,0 +1,27 @@
+namespace SmsFunctions.App.Pipeline;
+
+/// <summary>Dispatch pipeline tuning, bound from <c>Sms:Pipeline</c>.</summary>
+public sealed class PipelineOptions
+{
+    public const string Section = "Sms:Pipeline";
+
+    /// <summary>Recipients per dispatch queue message when a bulk message fans out.</summary>
+    public int ChunkSize { get; set; } = 500;
+
+    /// <summary>Carrier submits in flight at once inside one dispatch invocation.</summary>
+    public int SubmitConcurrency { get; set; } = 16;
+
+    /// <summary>A recipient claimed for dispatch longer ago than this, and still not resolved, belonged to a
+    /// dispatcher that died mid-submit. Its outcome at the carrier is unknown, so it is failed, never re-sent.</summary>
+    public int ClaimTimeoutSeconds { get; set; } = 90;
+
+    /// <summary>FireScheduled leaves rows younger than this to the API's own immediate enqueue (the outbox gap).</summary>
+    public int OutboxGraceSeconds { get; set; } = 3;
+
+    /// <summary>Rows FireScheduled moves per tick.</summary>
+    public int FireBatchSize { get; set; } = 500;
+
+    public TimeSpan ClaimTimeout => TimeSpan.FromSeconds(ClaimTimeoutSeconds);
+
+    public TimeSpan OutboxGrace => TimeSpan.FromSeconds(OutboxGraceSeconds);
+}

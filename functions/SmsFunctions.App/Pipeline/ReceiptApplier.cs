@@ -1,0 +1,72 @@
+using SmsFunctions.Carriers;
+using SmsFunctions.Core.Lifecycle;
+using SmsFunctions.Storage.Messages;
+
+namespace SmsFunctions.App.Pipeline;
+
+/// <summary>
+/// Applies delivery receipts (DLRs) from any carrier to recipient state. Idempotent and order-tolerant: the state
+/// machine ignores a repeated receipt or one that would move a recipient backwards (SENT after DELIVERED), and an
+/// ETag conflict (a concurrent receipt or the dispatcher's own write) is resolved by re-reading and deciding again.
+/// </summary>
+public sealed partial class ReceiptApplier(
+    MessageStore messages,
+    RecipientStore recipients,
+    CallbackEnqueuer callbacks,
+    TimeProvider time,
+    ILogger<ReceiptApplier> logger) : IDeliveryReceiptSink
+{
+    public async Task AcceptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var row = await recipients.GetAsync(receipt.MessageId, receipt.Recipient, cancellationToken);
+            if (row is null)
+            {
+                LogUnknown(logger, receipt.Carrier, receipt.MessageId, receipt.Recipient);
+                return;
+            }
+
+            _ = LifecycleApiNames.TryParseApiName(row.State, out RecipientState current);
+            var outcome = RecipientStateMachine.Classify(current, receipt.State);
+            if (outcome != TransitionOutcome.Applied)
+            {
+                if (outcome == TransitionOutcome.Invalid) { LogInvalid(logger, receipt.MessageId, receipt.Recipient, current, receipt.State); }
+                return;
+            }
+
+            row.State = receipt.State.ToApiName();
+            row.UpdatedAt = time.GetUtcNow();
+            row.CarrierReference ??= receipt.CarrierReference;
+            row.Carrier ??= receipt.Carrier;
+            if (receipt.State is RecipientState.Sent or RecipientState.Buffered or RecipientState.Delivered) { row.SentAt ??= receipt.At; }
+            if (receipt.State == RecipientState.Delivered) { row.DeliveredAt = receipt.At; }
+            if (receipt.ErrorCode is not null) { row.ErrorCode = receipt.ErrorCode; row.ErrorDetail = receipt.Detail; }
+            if (!await recipients.TryReplaceAsync(row, cancellationToken))
+            {
+                continue;
+            }
+
+            PipelineMetrics.StateChanges.Add(1, new KeyValuePair<string, object?>("state", row.State));
+            var header = await messages.GetAsync(row.AccountId, row.MessageId, cancellationToken);
+            if (header is not null)
+            {
+                CallbackEvent[] events = [new CallbackEvent(row.AccountId, row.MessageId, row.Number, row.State, receipt.At)];
+                await MessageStamp.ApplyAsync(messages, header, events, time, cancellationToken);
+                if (!string.IsNullOrEmpty(header.CallbackJson))
+                {
+                    await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken);
+                }
+            }
+
+            return;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Carrier} receipt for unknown recipient {Recipient} of message {MessageId}")]
+    private static partial void LogUnknown(ILogger logger, string carrier, string messageId, string recipient);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Receipt for {Recipient} of {MessageId} asks {From} -> {To}, which is not a valid move; ignored")]
+    private static partial void LogInvalid(ILogger logger, string messageId, string recipient, RecipientState from, RecipientState to);
+}

@@ -1,0 +1,43 @@
+using Azure.Data.Tables;
+using SmsFunctions.Storage.Messages;
+using SmsFunctions.Storage.Tables;
+
+namespace SmsFunctions.App.Pipeline;
+
+/// <summary>Reads the recipients of one dispatch chunk with a row-key range query: chunks are contiguous runs of
+/// sorted numbers, so a chunk costs one query however large the message is.</summary>
+public sealed class RecipientRanges(SmsTables tables)
+{
+    public async Task<List<RecipientEntity>> ReadAsync(string messageId, IReadOnlyList<string>? numbers, CancellationToken cancellationToken)
+    {
+        var result = new List<RecipientEntity>(numbers?.Count ?? 1);
+        string filter;
+        HashSet<string>? wanted = null;
+        if (numbers is null)
+        {
+            filter = TableClient.CreateQueryFilter($"PartitionKey eq {messageId}");
+        }
+        else
+        {
+            if (numbers.Count == 0)
+            {
+                return result;
+            }
+
+            wanted = new HashSet<string>(numbers, StringComparer.Ordinal);
+            var first = numbers.Min(StringComparer.Ordinal)!;
+            var last = numbers.Max(StringComparer.Ordinal)!;
+            filter = TableClient.CreateQueryFilter($"PartitionKey eq {messageId} and RowKey ge {first} and RowKey le {last}");
+        }
+
+        await foreach (var row in tables.Recipients.QueryAsync<RecipientEntity>(filter, 1000, cancellationToken: cancellationToken))
+        {
+            if (wanted is null || wanted.Contains(row.RowKey))
+            {
+                result.Add(row);
+            }
+        }
+
+        return result;
+    }
+}
