@@ -23,6 +23,7 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
     private readonly ConcurrentDictionary<ITimer, byte> _pending = new();
     private readonly ConcurrentDictionary<Task, byte> _emitting = new();
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     public SandboxCarrier(
         IDeliveryReceiptSink sink,
@@ -44,6 +45,7 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
     public Task<CarrierSubmitResult> SubmitAsync(CarrierSubmission submission, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(submission);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
 
         var script = SandboxScript.For(submission.Recipient);
@@ -74,9 +76,14 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
     private void Schedule(CarrierSubmission submission, string reference, IReadOnlyList<SandboxReceiptStep> steps)
     {
         var quarter = TimeSpan.FromMilliseconds(_options.CurrentValue.ReceiptDelayMilliseconds / 4.0);
-        var chain = new ReceiptChain();
-        foreach (var step in steps)
+        // One completion per step: a step is handed to the sink only after the one before it, so receipts keep
+        // script order even when real timers of nearby due times fire out of order or the sink is slow.
+        var handed = steps.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        for (var i = 0; i < steps.Count; i++)
         {
+            var step = steps[i];
+            var previous = i == 0 ? Task.CompletedTask : handed[i - 1].Task;
+            var done = handed[i];
             var receipt = new DeliveryReceipt(
                 submission.MessageId,
                 submission.Recipient,
@@ -88,8 +95,7 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
                 Detail: step.ErrorCode is null ? null : $"Sandbox scripted {step.State} for {submission.Recipient}.");
 
             // Each step gets its own timer from the submit time, so advancing a fake clock past several steps fires
-            // them all; the chain keeps them in script order even when the sink is slow.
-            // Armed only once tracked, so a very short delay cannot fire before the timer is known.
+            // them all. Armed only once tracked, so a very short delay cannot fire before the timer is known.
             var holder = new StrongBox<ITimer>();
             holder.Value = _time.CreateTimer(
                 state =>
@@ -97,7 +103,7 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
                     var timer = ((StrongBox<ITimer>)state!).Value!;
                     if (!_pending.TryRemove(timer, out var _)) { return; }
                     timer.Dispose();
-                    Emit(chain, receipt with { At = _time.GetUtcNow() });
+                    Track(EmitAsync(previous, receipt with { At = _time.GetUtcNow() }, done));
                 },
                 holder,
                 Timeout.InfiniteTimeSpan,
@@ -107,25 +113,20 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
         }
     }
 
-    private void Emit(ReceiptChain chain, DeliveryReceipt receipt)
+    private void Track(Task emission)
     {
-        lock (chain)
-        {
-            var previous = chain.Tail;
-            var task = EmitAfterAsync(previous, receipt);
-            chain.Tail = task;
-            _emitting.TryAdd(task, 0);
-            _ = task.ContinueWith(t => _emitting.TryRemove(t, out var _), CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
+        _emitting.TryAdd(emission, 0);
+        _ = emission.ContinueWith(t => _emitting.TryRemove(t, out var _), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task EmitAfterAsync(Task previous, DeliveryReceipt receipt)
+    private async Task EmitAsync(Task previous, DeliveryReceipt receipt, TaskCompletionSource done)
     {
-        // Previous failures were logged by their own emission.
-        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         try
         {
+            // The previous step's own failure was logged by it; only shutdown stops the wait.
+            await previous.WaitAsync(_stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _stopping.Token.ThrowIfCancellationRequested();
             await _sink.AcceptAsync(receipt, _stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -138,11 +139,17 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
         {
             LogReceiptFailed(exception, receipt.MessageId, receipt.Recipient, receipt.State);
         }
+        finally
+        {
+            done.TrySetResult();
+        }
     }
 
     /// <summary>Cancels receipts not yet emitted and waits for those being handed to the sink.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) { return; }
+
         foreach (var timer in _pending.Keys)
         {
             if (_pending.TryRemove(timer, out var _)) { timer.Dispose(); }
@@ -151,11 +158,6 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_emitting.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose();
-    }
-
-    private sealed class ReceiptChain
-    {
-        public Task Tail { get; set; } = Task.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sandbox receipt {State} for message {MessageId} to {Recipient} could not be delivered to the sink")]
