@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using SmsFunctions.App.Telemetry;
+using SmsFunctions.Queues;
+
+namespace SmsFunctions.App.Triggers;
+
+/// <summary>Invocation metrics and traces of the trigger runtime, on <see cref="SmsTelemetry"/>'s meter and source.</summary>
+public static class TriggerTelemetry
+{
+    public const string InvocationsName = "sms.trigger.invocations";
+    public const string DurationName = "sms.trigger.duration";
+    public const string QueueLagName = "sms.queue.lag";
+
+    private static readonly Counter<long> Invocations = SmsTelemetry.Meter.CreateCounter<long>(
+        InvocationsName, "{invocation}", "Function invocations by function, trigger source and outcome.");
+
+    private static readonly Histogram<double> Duration = SmsTelemetry.Meter.CreateHistogram<double>(
+        DurationName, "s", "How long a function invocation took.");
+
+    private static readonly Histogram<double> QueueLag = SmsTelemetry.Meter.CreateHistogram<double>(
+        QueueLagName, "s", "Time from enqueue to the start of handling, per queue.");
+
+    internal static void RecordQueueLag(ReceivedQueueMessage message, DateTimeOffset now)
+    {
+        if (message.EnqueuedAt is { } enqueuedAt)
+        {
+            QueueLag.Record(Math.Max(0, (now - enqueuedAt).TotalSeconds), new KeyValuePair<string, object?>("queue", message.QueueName));
+        }
+    }
+
+    internal static void RecordInvocation(string functionName, string source, string outcome, TimeSpan elapsed)
+    {
+        var tags = new TagList
+        {
+            { "function", functionName },
+            { "source", source },
+            { "outcome", outcome },
+        };
+        Invocations.Add(1, tags);
+        Duration.Record(elapsed.TotalSeconds, tags);
+    }
+
+    /// <summary>A consumer span for one message; when the sender put a W3C <c>traceparent</c> in the correlation id the
+    /// span continues that trace, so one message is one trace across the queue hops.</summary>
+    internal static Activity? StartQueueActivity(QueueFunction function, ReceivedQueueMessage message, string source)
+    {
+        ActivityContext parent = default;
+        if (message.CorrelationId is { } correlationId)
+        {
+            _ = ActivityContext.TryParse(correlationId, traceState: null, out parent);
+        }
+        var activity = SmsTelemetry.ActivitySource.StartActivity(function.FunctionName, ActivityKind.Consumer, parent);
+        activity?.SetTag("faas.trigger", "pubsub");
+        activity?.SetTag("faas.invoked_by", source);
+        activity?.SetTag("messaging.destination.name", message.QueueName);
+        activity?.SetTag("messaging.message.id", message.Id);
+        activity?.SetTag("messaging.message.delivery_count", message.DeliveryCount);
+        if (message.CorrelationId is not null)
+        {
+            activity?.SetTag("messaging.message.conversation_id", message.CorrelationId);
+        }
+        return activity;
+    }
+
+    internal static Activity? StartTimerActivity(TimerFunction function, TimerTick tick, string source)
+    {
+        var activity = SmsTelemetry.ActivitySource.StartActivity(function.FunctionName, ActivityKind.Internal);
+        activity?.SetTag("faas.trigger", "timer");
+        activity?.SetTag("faas.invoked_by", source);
+        activity?.SetTag("faas.cron", function.Schedule);
+        activity?.SetTag("sms.timer.past_due", tick.IsPastDue);
+        return activity;
+    }
+}
