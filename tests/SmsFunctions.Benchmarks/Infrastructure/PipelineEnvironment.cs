@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using SmsFunctions.Storage.Emulator;
+using SmsFunctions.Testing.Kannel;
+
+namespace SmsFunctions.Benchmarks.Infrastructure;
+
+/// <summary>
+/// Everything the app-level scenarios need, started in dependency order and stopped in reverse (always, by PID):
+/// a fresh Azurite in a throwaway folder, Kannel with fakesmsc, the customer webhook (<see cref="CallbackSink"/>),
+/// optionally the <see cref="StorageCountingProxy"/>, the app in Release wired to all of them, and an account with
+/// a send token.
+/// </summary>
+internal sealed class PipelineEnvironment : IAsyncDisposable
+{
+    private static int _instances;
+    private readonly string _azuriteFolder = Path.Combine(Path.GetTempPath(), "smsfunctions-bench-azurite-" + Guid.NewGuid().ToString("N"));
+    private readonly string _adminKey = "bench-admin-" + Guid.NewGuid().ToString("N");
+    private readonly string _receiptSecret = "bench-receipts-" + Guid.NewGuid().ToString("N");
+    private LoopbackListener? _callbackListener;
+
+    private PipelineEnvironment() { }
+
+    public AzuriteProcess Azurite { get; private set; } = null!;
+
+    public KannelFixture Kannel { get; } = new();
+
+    public CallbackSink Callbacks { get; } = new();
+
+    public StorageCountingProxy? Proxy { get; private set; }
+
+    public AppHost App { get; private set; } = null!;
+
+    public AppClient Client { get; private set; } = null!;
+
+    public Uri CallbackUrl => new(_callbackListener!.BaseUrl, Callbacks.Path);
+
+    public string TablePrefix { get; } = "bench" + Interlocked.Increment(ref _instances).ToString(CultureInfo.InvariantCulture);
+
+    public static async Task<PipelineEnvironment> StartAsync(int clientConnections, bool countStorage, CancellationToken cancellationToken)
+    {
+        var environment = new PipelineEnvironment();
+        try
+        {
+            // Build first: if the app does not compile there is no point starting the rest.
+            await AppHost.BuildAsync(cancellationToken).ConfigureAwait(false);
+            environment.Azurite = await AzuriteProcess.StartAsync(AzuriteProcess.FreeEndpoints(), environment._azuriteFolder, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await environment.Kannel.InitializeAsync().ConfigureAwait(false);
+            environment._callbackListener = await LoopbackListener.StartAsync(environment.Callbacks.HandleAsync, cancellationToken).ConfigureAwait(false);
+            if (countStorage)
+            {
+                environment.Proxy = await StorageCountingProxy.StartAsync(environment.Azurite.Endpoints, cancellationToken).ConfigureAwait(false);
+            }
+
+            await environment.StartAppAsync(clientConnections, cancellationToken).ConfigureAwait(false);
+            return environment;
+        }
+        catch
+        {
+            await environment.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Stops the app and starts a fresh process on the same storage and Kannel (new account), e.g. so that
+    /// each bulk size measures its own peak working set.</summary>
+    public async Task RestartAppAsync(int clientConnections, CancellationToken cancellationToken)
+    {
+        Client.Dispose();
+        await App.DisposeAsync().ConfigureAwait(false);
+        await StartAppAsync(clientConnections, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A single-recipient send with a JSON callback to our webhook, serialised once.</summary>
+    public byte[] SingleRecipientBody(string number, string text, bool withCallback = true)
+    {
+        var callback = withCallback ? $$""","callback":{"url":"{{CallbackUrl}}","method":"JSON","field":"data"}""" : "";
+        return Encoding.UTF8.GetBytes($$"""{"sender":"Bench","recipients":["{{number}}"],"body":"{{text}}"{{callback}}}""");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        if (App is not null) { await App.DisposeAsync().ConfigureAwait(false); }
+        if (Proxy is not null) { await Proxy.DisposeAsync().ConfigureAwait(false); }
+        if (_callbackListener is not null) { await _callbackListener.DisposeAsync().ConfigureAwait(false); }
+        await Kannel.DisposeAsync().ConfigureAwait(false);
+        if (Azurite is not null) { await Azurite.DisposeAsync().ConfigureAwait(false); }
+        try { Directory.Delete(_azuriteFolder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private async Task StartAppAsync(int clientConnections, CancellationToken cancellationToken)
+    {
+        App = await AppHost.StartAsync(new AppSettings(
+            Proxy?.ConnectionString ?? Azurite.Endpoints.ConnectionString,
+            TablePrefix,
+            _adminKey,
+            Kannel.SendSmsUrl,
+            Kannel.Username,
+            Kannel.Password,
+            _receiptSecret), cancellationToken).ConfigureAwait(false);
+        Client = new AppClient(App.BaseUrl, clientConnections, TimeSpan.FromSeconds(120));
+        var (_, secret) = await Client.SetUpAccountAsync(_adminKey, "Benchmarks", cancellationToken).ConfigureAwait(false);
+        Callbacks.Secret = secret;
+    }
+}
