@@ -25,7 +25,7 @@ public sealed partial class DispatchEnqueuer(
     public async Task NotifyAcceptedAsync(AcceptedMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (message.DueAt > time.GetUtcNow())
+        if (message.DueAt > time.GetUtcNow() || !options.CurrentValue.EnqueueOnAccept)
         {
             return; // Scheduled for later: FireScheduled moves it when due.
         }

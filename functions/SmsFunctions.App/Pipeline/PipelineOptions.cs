@@ -21,6 +21,10 @@ public sealed class PipelineOptions
     /// <summary>Rows FireScheduled moves per tick.</summary>
     public int FireBatchSize { get; set; } = 500;
 
+    /// <summary>Enqueue an accepted message at once (true), or leave it to FireScheduled/Sweep through its Schedule
+    /// row. Turning it off shows, in tests, what a crash between the table write and the queue send leaves behind.</summary>
+    public bool EnqueueOnAccept { get; set; } = true;
+
     public TimeSpan ClaimTimeout => TimeSpan.FromSeconds(ClaimTimeoutSeconds);
 
     public TimeSpan OutboxGrace => TimeSpan.FromSeconds(OutboxGraceSeconds);
