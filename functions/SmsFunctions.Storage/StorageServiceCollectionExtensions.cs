@@ -2,7 +2,15 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using SmsFunctions.Storage.Accounts;
+using SmsFunctions.Storage.ContentPolicy;
+using SmsFunctions.Storage.Idempotency;
+using SmsFunctions.Storage.Messages;
+using SmsFunctions.Storage.Scheduling;
+using SmsFunctions.Storage.Tables;
+using SmsFunctions.Storage.Tokens;
 
 namespace SmsFunctions.Storage;
 
@@ -19,7 +27,7 @@ public static class StorageServiceCollectionExtensions
                 "Sms:Storage:TablePrefix must be a letter followed by up to 30 letters or digits.")
             .ValidateOnStart();
 
-        services.AddSingleton(sp =>
+        services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var clientOptions = new TableClientOptions();
@@ -29,6 +37,35 @@ public static class StorageServiceCollectionExtensions
                 ? new TableServiceClient(options.ConnectionString, clientOptions)
                 : new TableServiceClient(options.TableServiceUri, new DefaultAzureCredential(), clientOptions);
         });
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the gateway's table repositories (accounts, credit ledger, tokens, idempotency keys, messages,
+    /// recipients, the schedule index, forbidden terms), creates the tables once at startup, and a no-op
+    /// <see cref="IAcceptedMessageNotifier"/> unless one is already registered.
+    /// </summary>
+    public static IServiceCollection AddSmsStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddTableStorage(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMemoryCache();
+        services.AddOptions<IdempotencyOptions>()
+            .Bind(configuration.GetSection(IdempotencyOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton<SmsTables>();
+        services.TryAddSingleton<AccountStore>();
+        services.TryAddSingleton<CreditLedger>();
+        services.TryAddSingleton<TokenStore>();
+        services.TryAddSingleton<IdempotencyStore>();
+        services.TryAddSingleton<MessageStore>();
+        services.TryAddSingleton<RecipientStore>();
+        services.TryAddSingleton<ScheduleIndex>();
+        services.TryAddSingleton<ForbiddenTermStore>();
+        services.TryAddSingleton<IAcceptedMessageNotifier, NoOpAcceptedMessageNotifier>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, TableInitializer>());
         return services;
     }
 }

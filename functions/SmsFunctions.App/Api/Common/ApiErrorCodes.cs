@@ -1,0 +1,41 @@
+namespace SmsFunctions.App.Api.Common;
+
+/// <summary>Stable codes the HTTP edge adds to the domain's <see cref="Core.Messages.ErrorCodes"/>. Never rename one.</summary>
+public static class ApiErrorCodes
+{
+    public const string ValidationFailed = "VALIDATION_FAILED";
+    public const string MalformedJson = "MALFORMED_JSON";
+    public const string EmptyBody = "EMPTY_BODY";
+    public const string WrongType = "WRONG_TYPE";
+    public const string UnknownValue = "UNKNOWN_VALUE";
+    public const string FieldRequired = "FIELD_REQUIRED";
+    public const string InvalidValue = "INVALID_VALUE";
+    public const string InvalidDate = "INVALID_DATE";
+    public const string ScheduleInPast = "SCHEDULE_IN_PAST";
+    public const string ScheduleTooFar = "SCHEDULE_TOO_FAR";
+    public const string InvalidValidityPeriod = "INVALID_VALIDITY_PERIOD";
+    public const string InvalidCallbackUrl = "INVALID_CALLBACK_URL";
+    public const string InvalidCallbackRetry = "INVALID_CALLBACK_RETRY";
+    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+    public const string InvalidContinuationToken = "INVALID_CONTINUATION_TOKEN";
+    public const string InvalidPageSize = "INVALID_PAGE_SIZE";
+
+    public const string Unauthorized = "UNAUTHORIZED";
+    public const string Forbidden = "FORBIDDEN";
+    public const string RateLimited = "RATE_LIMITED";
+    public const string AccountBlocked = "ACCOUNT_BLOCKED";
+    public const string AccountNotFound = "ACCOUNT_NOT_FOUND";
+    public const string InsufficientCredit = "INSUFFICIENT_CREDIT";
+    public const string MessageNotFound = "MESSAGE_NOT_FOUND";
+    public const string RecipientNotFound = "RECIPIENT_NOT_FOUND";
+    public const string TokenNotFound = "TOKEN_NOT_FOUND";
+    public const string TermNotFound = "TERM_NOT_FOUND";
+    public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+    public const string IdempotencyInProgress = "IDEMPOTENCY_IN_PROGRESS";
+    public const string InvalidIdempotencyKey = "INVALID_IDEMPOTENCY_KEY";
+    public const string MessageNotEditable = "MESSAGE_NOT_EDITABLE";
+    public const string MessageNotCancelable = "MESSAGE_NOT_CANCELABLE";
+    public const string ScopeNotGrantable = "SCOPE_NOT_GRANTABLE";
+    public const string ConcurrencyConflict = "CONCURRENCY_CONFLICT";
+}

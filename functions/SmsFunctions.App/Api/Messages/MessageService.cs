@@ -1,0 +1,339 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using SmsFunctions.App.Api.Common;
+using SmsFunctions.Core.ContentPolicy;
+using SmsFunctions.Core.Encoding;
+using SmsFunctions.Core.Lifecycle;
+using SmsFunctions.Core.Messages;
+using SmsFunctions.Core.Pricing;
+using SmsFunctions.Storage.Accounts;
+using SmsFunctions.Storage.Messages;
+using SmsFunctions.Storage.Scheduling;
+using SmsFunctions.Storage.Tables;
+
+namespace SmsFunctions.App.Api.Messages;
+
+/// <summary>
+/// <c>POST /messages</c>: validate (Core's <see cref="SendPlanner"/>), apply the content policy, debit, persist
+/// recipients, message and Schedule row (the outbox), then tell the pipeline. Nothing is stored or charged for a
+/// request that is refused, and a debit is refunded if persisting fails.
+/// </summary>
+public sealed partial class MessageService(
+    AccountStore accounts,
+    CreditLedger ledger,
+    MessageStore messages,
+    RecipientStore recipients,
+    ScheduleIndex schedule,
+    IAcceptedMessageNotifier notifier,
+    ContentPolicyProvider policy,
+    PriceListProvider prices,
+    IOptions<PricingOptions> pricing,
+    IOptions<ApiOptions> apiOptions,
+    TimeProvider time,
+    ILogger<MessageService> logger)
+{
+    public async Task<ApiOutcome> SubmitAsync(string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(fields);
+        var account = await accounts.GetAsync(accountId, cancellationToken);
+        if (account is null)
+        {
+            return ApiOutcome.Fail(ApiProblem.Create(StatusCodes.Status403Forbidden, ApiErrorCodes.AccountNotFound, "The token's account does not exist."));
+        }
+
+        var now = time.GetUtcNow();
+        ValidateSchedule(request.ScheduledAt, now, fields);
+        var draft = new SendDraft(
+            request.Sender, request.Body, request.Recipients ?? [], request.Priority ?? Priority.Default,
+            request.Type ?? MessageType.Transactional, request.SmartEncoding, request.FailOnMultipleMessages);
+        var priceList = prices.For(account);
+        var plan = SendPlanner.Plan(draft, priceList, await policy.GetAsync(cancellationToken),
+            new SendPlannerOptions(MaxRecipients: apiOptions.Value.MaxRecipientsPerRequest));
+
+        AddPlanErrors(fields, plan);
+
+        if (fields.Errors.Count > 0)
+        {
+            return ApiOutcome.Fail(PlanProblem(fields, plan));
+        }
+
+        var initial = request.Transaction == true ? RecipientState.Draft
+            : request.ScheduledAt is not null ? RecipientState.Scheduled
+            : RecipientState.Queued;
+        if (plan.Policy.Blocked)
+        {
+            initial = RecipientState.Blocked;
+        }
+
+        if (request.DryRun)
+        {
+            var balance = await ledger.GetBalanceAsync(accountId, cancellationToken);
+            var view = MessageViews.FromPlan(plan, request, account.Name, initial.ToApiName(), now);
+            return ApiOutcome.Success(StatusCodes.Status200OK,
+                ApiEnvelope.Ok(view, "Dry run: nothing was stored, charged or sent", balance));
+        }
+
+        if (account.Blocked)
+        {
+            return ApiOutcome.Fail(AccountBlocked(account));
+        }
+
+        var messageId = MessageId.New(time);
+        if (plan.Policy.Blocked)
+        {
+            return await BlockAsync(account, messageId, request, plan, now, cancellationToken);
+        }
+
+        var debit = await ledger.TryDebitAsync(accountId, plan.TotalPrice, LedgerKinds.Charge, messageId, cancellationToken);
+        if (!debit.Succeeded)
+        {
+            return ApiOutcome.Fail(InsufficientCredit(plan.TotalPrice, debit, priceList.Currency));
+        }
+
+        var dueAt = initial == RecipientState.Draft ? (DateTimeOffset?)null : request.ScheduledAt ?? now;
+        var message = NewEntity(account, messageId, request, plan, initial, now, dueAt);
+        var rows = RecipientRows(messageId, accountId, plan, initial, now);
+        try
+        {
+            await PersistAsync(message, rows, plan.Band, cancellationToken);
+        }
+        catch
+        {
+            await RefundAsync(accountId, plan.TotalPrice, messageId);
+            throw;
+        }
+
+        if (dueAt is { } due)
+        {
+            await NotifyAsync(new AcceptedMessage(accountId, messageId, due, plan.Band, rows.Count), cancellationToken);
+        }
+
+        LogAccepted(messageId, accountId, rows.Count, plan.TotalPrice, message.State);
+        var summary = rows.Take(MessageViews.SummaryLimit).Select(r => new RecipientSummaryView(r.Number, r.State, TableValues.ParseMoney(r.Price), r.Parts)).ToList();
+        var result = MessageViews.From(message, RecipientStateCounts.Of(initial, rows.Count), summary, priceList.Currency) with
+        {
+            SmartReplacements = MessageViews.Replacements(plan),
+        };
+        var text = initial switch
+        {
+            RecipientState.Draft => "Transaction opened",
+            RecipientState.Scheduled => "Message Scheduled",
+            _ => "Message Queued",
+        };
+        return ApiOutcome.Success(StatusCodes.Status201Created, ApiEnvelope.Ok(result, text, debit.Balance), $"/api/messages/{messageId}");
+    }
+
+    /// <summary>Seed 002: a message with forbidden content is stored as blocked, a penalty per part is charged and the account is blocked.</summary>
+    internal async Task<ApiOutcome> BlockAsync(AccountEntity account, string messageId, SendRequest request, SendPlan plan, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var penalty = PenaltyCalculator.PenaltyFor(Math.Max(1, plan.MessageCount), pricing.Value.PenaltyPerPart);
+        var taken = await ledger.DebitUpToAsync(account.Id, penalty, LedgerKinds.Penalty, messageId, cancellationToken);
+        var message = NewEntity(account, messageId, request, plan, RecipientState.Blocked, now, dueAt: null);
+        message.Penalty = TableValues.Money(penalty);
+        message.Blocklisted = true;
+        message.BlocklistedReason = plan.Policy.Reason;
+        message.DispatchState = DispatchStates.None;
+        var rows = RecipientRows(messageId, account.Id, plan, RecipientState.Blocked, now);
+        await recipients.UpsertAsync(messageId, rows, cancellationToken);
+        await messages.InsertAsync(message, cancellationToken);
+        await accounts.SetBlockedAsync(account.Id, true, $"Message {messageId} was blocked: {plan.Policy.Reason}", cancellationToken);
+        LogBlocked(messageId, account.Id, plan.Policy.Term ?? string.Empty, penalty);
+        var view = MessageViews.From(message, RecipientStateCounts.Of(RecipientState.Blocked, rows.Count), currency: plan.Currency);
+        var envelope = new ApiEnvelope<MessageView>(view, false,
+            $"Message blocked by the content policy: {plan.Policy.Reason} A penalty of {penalty.ToString(CultureInfo.InvariantCulture)} was charged and the account is blocked until an administrator unblocks it.",
+            TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked);
+        return ApiOutcome.Success(StatusCodes.Status201Created, envelope, $"/api/messages/{messageId}");
+    }
+
+    internal static IResult AccountBlocked(AccountEntity account) => ApiProblem.Create(StatusCodes.Status403Forbidden, ApiErrorCodes.AccountBlocked,
+        "The account is blocked.", account.BlockedReason is { Length: > 0 } reason ? reason + " Ask an administrator to unblock it." : "Ask an administrator to unblock it.");
+
+    internal static IResult InsufficientCredit(decimal required, DebitResult debit, string currency) => ApiProblem.Create(
+        StatusCodes.Status402PaymentRequired, ApiErrorCodes.InsufficientCredit, "Not enough credit.",
+        string.Create(CultureInfo.InvariantCulture, $"The message costs {required} {currency}; the account has {debit.Balance}. Top up at least {debit.Shortfall}."),
+        new Dictionary<string, object?>
+        {
+            ["required"] = required,
+            ["available"] = debit.Balance,
+            ["shortfall"] = debit.Shortfall,
+            ["currency"] = currency,
+        });
+
+    internal static IResult PlanProblem(RequestFields fields, SendPlan? plan)
+    {
+        var extensions = new Dictionary<string, object?>();
+        if (plan is not null && plan.InvalidRecipients.Count > 0)
+        {
+            extensions["invalidRecipients"] = plan.InvalidRecipients.Take(MessageJson.MaxStoredInvalidRecipients)
+                .Select(i => new InvalidRecipientView(i.Input, i.Code, i.Reason)).ToList();
+        }
+
+        if (plan is not null && fields.Errors.Any(e => e.Code == ErrorCodes.AlertMultipleMessages))
+        {
+            extensions["messageCount"] = plan.MessageCount;
+            extensions["encoding"] = plan.Encoding.ToApiName();
+            extensions["nonGsmCharacters"] = SegmentCounter.NonGsmCharacters(plan.Body);
+        }
+
+        var status = fields.Errors.Any(e => e.Code == ErrorCodes.TooManyRecipients) ? StatusCodes.Status413PayloadTooLarge : fields.Status;
+        return ApiProblem.Validation(status, fields.Errors, extensions);
+    }
+
+    /// <summary>Adds the plan's errors, except those about a field the reader already reported (a wrong type there leaves it empty).</summary>
+    internal static void AddPlanErrors(RequestFields fields, SendPlan plan)
+    {
+        var reported = fields.Errors.Select(e => Root(e.Field)).ToHashSet(StringComparer.Ordinal);
+        foreach (var error in plan.Errors)
+        {
+            if (!reported.Contains(Root(error.Field)))
+            {
+                fields.Add(error.ToFieldError());
+            }
+        }
+
+        static string Root(string field)
+        {
+            var end = field.IndexOfAny(['.', '[']);
+            var root = end < 0 ? field : field[..end];
+            return root switch
+            {
+                "message" => "body",
+                "recipient" => "recipients",
+                _ => root,
+            };
+        }
+    }
+
+    internal void ValidateSchedule(DateTimeOffset? scheduledAt, DateTimeOffset now, RequestFields fields)
+    {
+        if (scheduledAt is not { } at)
+        {
+            return;
+        }
+
+        if (at <= now)
+        {
+            fields.Invalid(ApiErrorCodes.ScheduleInPast, "scheduledAt", "'scheduledAt' must be in the future.");
+        }
+        else if (at > now + apiOptions.Value.MaxScheduleAhead)
+        {
+            fields.Invalid(ApiErrorCodes.ScheduleTooFar, "scheduledAt",
+                string.Create(CultureInfo.InvariantCulture, $"'scheduledAt' can be at most {apiOptions.Value.MaxScheduleAhead.TotalDays:0} days ahead."));
+        }
+    }
+
+    internal static List<RecipientEntity> RecipientRows(string messageId, string accountId, SendPlan plan, RecipientState state, DateTimeOffset now)
+    {
+        var stateName = state.ToApiName();
+        var rows = new List<RecipientEntity>(plan.Recipients.Count);
+        foreach (var r in plan.Recipients)
+        {
+            rows.Add(new RecipientEntity
+            {
+                PartitionKey = messageId,
+                RowKey = r.Number,
+                AccountId = accountId,
+                State = stateName,
+                Price = TableValues.Money(r.Price),
+                Parts = r.Segments.MessageCount,
+                CountryCode = r.Recipient.CountryCode,
+                FieldsJson = r.Fields is { Count: > 0 } f ? MessageJson.Serialize(f) : null,
+                UpdatedAt = now,
+            });
+        }
+
+        return rows;
+    }
+
+    private static MessageEntity NewEntity(AccountEntity account, string messageId, SendRequest request, SendPlan plan, RecipientState initial, DateTimeOffset now, DateTimeOffset? dueAt)
+    {
+        var first = plan.Recipients.Count > 0 ? plan.Recipients[0] : null;
+        var validity = request.ValidityPeriodMinutes;
+        return new MessageEntity
+        {
+            PartitionKey = account.Id,
+            RowKey = messageId,
+            Username = account.Name,
+            State = ToMessageState(initial).ToApiName(),
+            DispatchState = dueAt is null ? DispatchStates.None : DispatchStates.Pending,
+            Sender = request.Sender?.Trim() ?? string.Empty,
+            Recipient = first?.Number,
+            RecipientCount = plan.Recipients.Count,
+            InternationalPrefix = first?.Recipient.InternationalPrefix,
+            CountryCode = first?.Recipient.CountryCode,
+            Body = plan.Body,
+            Encoding = plan.Encoding.ToApiName(),
+            CharactersCount = plan.CharactersCount,
+            MessageCount = plan.MessageCount,
+            Price = TableValues.Money(first?.Price ?? 0m),
+            TotalPrice = TableValues.Money(plan.TotalPrice),
+            OptionsJson = MessageJson.Serialize(request.Options),
+            CallbackJson = request.Callback is null ? null : MessageJson.Serialize(request.Callback),
+            Type = (request.Type ?? MessageType.Transactional).ToApiName(),
+            Priority = TableValues.Money(request.Priority ?? Priority.Default),
+            Band = plan.Band.ToString(),
+            Flash = request.Flash ?? false,
+            SmartEncoding = request.SmartEncoding,
+            ScheduledAt = request.ScheduledAt,
+            DueAt = dueAt,
+            ValidityPeriodMinutes = validity,
+            ValidUntil = validity is { } minutes && dueAt is { } due ? due.AddMinutes(minutes) : null,
+            InvalidRecipientsJson = MessageJson.InvalidRecipients(plan.InvalidRecipients),
+            InvalidRecipientCount = plan.InvalidRecipients.Count,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+    }
+
+    internal static MessageState ToMessageState(RecipientState state) => state switch
+    {
+        RecipientState.Draft => MessageState.Draft,
+        RecipientState.Scheduled => MessageState.Scheduled,
+        RecipientState.Blocked => MessageState.Blocked,
+        RecipientState.Canceled => MessageState.Canceled,
+        _ => MessageState.Queued,
+    };
+
+    private async Task PersistAsync(MessageEntity message, List<RecipientEntity> rows, PriorityBand band, CancellationToken cancellationToken)
+    {
+        // Recipients first, then the message, then its outbox row: whatever the pipeline finds in Schedule is complete.
+        await recipients.UpsertAsync(message.Id, rows, cancellationToken);
+        await messages.InsertAsync(message, cancellationToken);
+        if (message.DueAt is { } dueAt)
+        {
+            await schedule.AddAsync(message.AccountId, message.Id, dueAt, band, rows.Count, cancellationToken);
+        }
+    }
+
+    internal async Task RefundAsync(string accountId, decimal amount, string messageId)
+    {
+        if (amount > 0)
+        {
+            await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, CancellationToken.None);
+        }
+    }
+
+    internal async Task NotifyAsync(AcceptedMessage accepted, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await notifier.NotifyAcceptedAsync(accepted, cancellationToken);
+        }
+#pragma warning disable CA1031 // The Schedule row is the outbox: a failed notification must never fail an accepted send.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogNotifyFailed(ex, accepted.MessageId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accepted message {MessageId} of {AccountId}: {Recipients} recipients, {TotalPrice} charged, {State}")]
+    private partial void LogAccepted(string messageId, string accountId, int recipients, decimal totalPrice, string state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Blocked message {MessageId} of {AccountId} for the term {Term}; penalty {Penalty}; account blocked")]
+    private partial void LogBlocked(string messageId, string accountId, string term, decimal penalty);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not notify the pipeline of message {MessageId}; the scheduler's sweep will pick it up")]
+    private partial void LogNotifyFailed(Exception exception, string messageId);
+}

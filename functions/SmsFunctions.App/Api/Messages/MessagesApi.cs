@@ -1,0 +1,354 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SmsFunctions.App.Api.Auth;
+using SmsFunctions.App.Api.Common;
+using SmsFunctions.Core.Lifecycle;
+using SmsFunctions.Core.Messages;
+using SmsFunctions.Core.Recipients;
+using SmsFunctions.Storage.Accounts;
+using SmsFunctions.Storage.Idempotency;
+using SmsFunctions.Storage.Messages;
+using SmsFunctions.Storage.Tables;
+
+namespace SmsFunctions.App.Api.Messages;
+
+/// <summary>The messages endpoints of both seed APIs, confined to the token's account.</summary>
+public static class MessagesApi
+{
+    /// <summary>Messages with more recipients than this show the state stored on the message instead of counting recipients.</summary>
+    public const int CountRecipientsUpTo = 5000;
+
+    public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/messages").WithTags("Messages");
+        group.MapPost("/", SendMessage).RequireAuthorization(SmsPolicies.Send).WithName("SendMessage")
+            .WithSummary("Send an SMS to one or more recipients")
+            .Accepts<JsonElement>("application/json")
+            .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status201Created)
+            .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status200OK)
+            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
+        group.MapGet("/", ListMessages).RequireAuthorization(SmsPolicies.Read).WithName("ListMessages").WithSummary("The account's messages, newest first");
+        group.MapGet("/{id}", GetMessage).RequireAuthorization(SmsPolicies.Read).WithName("GetMessage").WithSummary("One message");
+        group.MapPut("/{id}", UpdateMessage).RequireAuthorization(SmsPolicies.Send).WithName("UpdateMessage")
+            .WithSummary("Add recipients or change scheduledAt while a transaction is open; close it with transaction: false")
+            .Accepts<JsonElement>("application/json")
+            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+        group.MapDelete("/{id}", CancelMessage).RequireAuthorization(SmsPolicies.Cancel).WithName("CancelMessage")
+            .WithSummary("Cancel what has not been handed to a carrier (no refund)");
+        group.MapGet("/{id}/recipients", ListRecipients).RequireAuthorization(SmsPolicies.Read).WithName("ListRecipients");
+        group.MapGet("/{id}/recipients/{number}", GetRecipient).RequireAuthorization(SmsPolicies.Read).WithName("GetRecipient");
+        return endpoints;
+    }
+
+    public static async Task<IResult> SendMessage(
+        HttpContext context, ClaimsPrincipal user, MessageService service, IdempotencyStore idempotency, IOptions<ApiOptions> options,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
+    {
+        var accountId = user.AccountIdOf()!;
+        var (document, bytes, problem) = await JsonBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using (document)
+        {
+            var key = context.Request.Headers["Idempotency-Key"].ToString();
+            if (key.Length > 0 && (key.Length > 255 || key.Any(char.IsControl)))
+            {
+                return ApiProblem.Validation(StatusCodes.Status400BadRequest,
+                    new FieldError(ApiErrorCodes.InvalidIdempotencyKey, "Idempotency-Key", "The Idempotency-Key header must be 1 to 255 printable characters."));
+            }
+
+            var requestHash = key.Length > 0 ? TableValues.Sha256Hex(bytes) : string.Empty;
+            if (key.Length > 0)
+            {
+                var begun = await idempotency.BeginAsync(accountId, key, requestHash, cancellationToken);
+                switch (begun.Kind)
+                {
+                    case IdempotencyOutcomeKind.Replay:
+                        context.Response.Headers["Idempotent-Replayed"] = "true";
+                        return new StatusBytesResult(begun.Status, begun.Body ?? []);
+                    case IdempotencyOutcomeKind.Mismatch:
+                        return ApiProblem.Create(StatusCodes.Status409Conflict, ApiErrorCodes.IdempotencyKeyReused,
+                            "The Idempotency-Key was used with a different request.",
+                            "Use a new key for a new request; a key identifies one request for 24 hours.",
+                            new Dictionary<string, object?> { ["field"] = "Idempotency-Key" });
+                    case IdempotencyOutcomeKind.InProgress:
+                        context.Response.Headers.RetryAfter = "1";
+                        return ApiProblem.Create(StatusCodes.Status409Conflict, ApiErrorCodes.IdempotencyInProgress,
+                            "A request with this Idempotency-Key is still being processed.", "Retry in a moment to get its answer.");
+                }
+            }
+
+            ApiOutcome outcome;
+            try
+            {
+                var fields = new RequestFields();
+                var request = SendRequestReader.Read(document!.RootElement, fields, options.Value.MaxRecipientsPerRequest);
+                outcome = request is null
+                    ? ApiOutcome.Fail(TooManyRecipients(options.Value.MaxRecipientsPerRequest))
+                    : await service.SubmitAsync(accountId, request, fields, cancellationToken);
+            }
+            catch
+            {
+                if (key.Length > 0)
+                {
+                    await idempotency.ReleaseAsync(accountId, key, CancellationToken.None);
+                }
+
+                throw;
+            }
+
+            if (key.Length == 0)
+            {
+                return outcome.ToResult();
+            }
+
+            if (!outcome.IsSuccess)
+            {
+                await idempotency.ReleaseAsync(accountId, key, CancellationToken.None);
+                return outcome.ToResult();
+            }
+
+            var body = JsonSerializer.SerializeToUtf8Bytes(outcome.Envelope, json.Value.SerializerOptions);
+            await idempotency.CompleteAsync(accountId, key, requestHash, outcome.Status, body, CancellationToken.None);
+            if (outcome.Location is not null)
+            {
+                context.Response.Headers.Location = outcome.Location;
+            }
+
+            return new StatusBytesResult(outcome.Status, body);
+        }
+    }
+
+    public static async Task<IResult> ListMessages(
+        ClaimsPrincipal user, MessageStore messages, CreditLedger ledger, string? state, string? from, string? to,
+        string? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var accountId = user.AccountIdOf()!;
+        var errors = new List<FieldError>();
+        var size = ParsePageSize(pageSize, errors);
+        string? stateName = null;
+        if (!string.IsNullOrEmpty(state))
+        {
+            if (LifecycleApiNames.TryParseApiName(state, out MessageState parsed))
+            {
+                stateName = parsed.ToApiName();
+            }
+            else
+            {
+                errors.Add(new FieldError(ApiErrorCodes.UnknownValue, "state",
+                    $"'state' must be one of {string.Join(", ", Enum.GetValues<MessageState>().Select(s => s.ToApiName()))}."));
+            }
+        }
+
+        var createdFrom = ParseDate(from, "from", errors);
+        var createdTo = ParseDate(to, "to", errors);
+        if (!ContinuationTokens.TryDecode(continuationToken, out var azureToken))
+        {
+            errors.Add(new FieldError(ApiErrorCodes.InvalidContinuationToken, "continuationToken", "The continuation token is not one this API returned."));
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiProblem.Validation(StatusCodes.Status400BadRequest, errors);
+        }
+
+        var page = await messages.ListAsync(accountId, new MessageQuery(stateName, createdFrom, createdTo), size, azureToken, cancellationToken);
+        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
+        var data = page.Items.Select(m => MessageViews.From(m)).ToList();
+        return TypedResults.Ok(new PagedEnvelope<MessageView>(data, true, Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
+    }
+
+    public static async Task<IResult> GetMessage(
+        string id, ClaimsPrincipal user, MessageStore messages, RecipientStore recipients, CreditLedger ledger, CancellationToken cancellationToken)
+    {
+        var accountId = user.AccountIdOf()!;
+        var message = await messages.GetAsync(accountId, id, cancellationToken);
+        if (message is null)
+        {
+            return NotFound(id);
+        }
+
+        RecipientStateCounts? counts = null;
+        if (message.StateCountsJson is null && message.RecipientCount <= CountRecipientsUpTo)
+        {
+            counts = MessageJson.Counts(await recipients.CountByStateAsync(message.Id, cancellationToken));
+        }
+        else if (MessageJson.Deserialize<Dictionary<string, int>>(message.StateCountsJson) is { } stored)
+        {
+            counts = MessageJson.Counts(stored);
+        }
+
+        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(MessageViews.From(message, counts), "1 Result", credit));
+    }
+
+    public static async Task<IResult> UpdateMessage(
+        string id, HttpContext context, ClaimsPrincipal user, MessageEditor editor, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    {
+        var accountId = user.AccountIdOf()!;
+        var (document, _, problem) = await JsonBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using (document)
+        {
+            var fields = new RequestFields();
+            var request = SendRequestReader.Read(document!.RootElement, fields, options.Value.MaxRecipientsPerRequest);
+            if (request is null)
+            {
+                return TooManyRecipients(options.Value.MaxRecipientsPerRequest);
+            }
+
+            if (fields.HasShapeErrors)
+            {
+                return ApiProblem.Validation(fields.Status, fields.Errors);
+            }
+
+            return (await editor.UpdateAsync(accountId, id, request, fields, cancellationToken)).ToResult();
+        }
+    }
+
+    public static async Task<IResult> CancelMessage(string id, ClaimsPrincipal user, MessageCanceller canceller, CancellationToken cancellationToken)
+        => (await canceller.CancelAsync(user.AccountIdOf()!, id, cancellationToken)).ToResult();
+
+    public static async Task<IResult> ListRecipients(
+        string id, ClaimsPrincipal user, MessageStore messages, RecipientStore recipients, CreditLedger ledger,
+        string? state, string? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var accountId = user.AccountIdOf()!;
+        var errors = new List<FieldError>();
+        var size = ParsePageSize(pageSize, errors);
+        string? stateName = null;
+        if (!string.IsNullOrEmpty(state))
+        {
+            if (LifecycleApiNames.TryParseApiName(state, out RecipientState parsed))
+            {
+                stateName = parsed.ToApiName();
+            }
+            else
+            {
+                errors.Add(new FieldError(ApiErrorCodes.UnknownValue, "state", "'state' is not a recipient state."));
+            }
+        }
+
+        if (!ContinuationTokens.TryDecode(continuationToken, out var azureToken))
+        {
+            errors.Add(new FieldError(ApiErrorCodes.InvalidContinuationToken, "continuationToken", "The continuation token is not one this API returned."));
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiProblem.Validation(StatusCodes.Status400BadRequest, errors);
+        }
+
+        if (await messages.GetAsync(accountId, id, cancellationToken) is null)
+        {
+            return NotFound(id);
+        }
+
+        var page = await recipients.ListAsync(id, size, azureToken, stateName, cancellationToken);
+        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
+        var data = page.Items.Select(RecipientView.From).ToList();
+        return TypedResults.Ok(new PagedEnvelope<RecipientView>(data, true, Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
+    }
+
+    public static async Task<IResult> GetRecipient(
+        string id, string number, ClaimsPrincipal user, MessageStore messages, RecipientStore recipients, CreditLedger ledger, CancellationToken cancellationToken)
+    {
+        var accountId = user.AccountIdOf()!;
+        if (await messages.GetAsync(accountId, id, cancellationToken) is null)
+        {
+            return NotFound(id);
+        }
+
+        // An unencoded '+' in a URL arrives as a space; put it back before parsing.
+        var raw = number.Trim();
+        if (number.StartsWith(' ') && !raw.StartsWith('+'))
+        {
+            raw = "+" + raw;
+        }
+
+        var parsed = PhoneNumberParser.Parse(raw);
+        if (!parsed.IsValid)
+        {
+            return ApiProblem.Validation(StatusCodes.Status400BadRequest,
+                new FieldError(parsed.Invalid.Code, "number", parsed.Invalid.Reason));
+        }
+
+        var recipient = await recipients.GetAsync(id, parsed.Recipient.Number, cancellationToken);
+        if (recipient is null)
+        {
+            return ApiProblem.Create(StatusCodes.Status404NotFound, ApiErrorCodes.RecipientNotFound, "No such recipient.",
+                $"Message {id} has no recipient {parsed.Recipient.Number}.", new Dictionary<string, object?> { ["field"] = "number" });
+        }
+
+        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(RecipientView.From(recipient), "1 Result", credit));
+    }
+
+    public static IResult NotFound(string id) => ApiProblem.Create(StatusCodes.Status404NotFound, ApiErrorCodes.MessageNotFound,
+        "No such message.", $"There is no message '{Clip(id)}' in this account.", new Dictionary<string, object?> { ["field"] = "id" });
+
+    public static IResult TooManyRecipients(int max) => ApiProblem.Validation(StatusCodes.Status413PayloadTooLarge,
+        new FieldError(ErrorCodes.TooManyRecipients, "recipients", $"A request can carry at most {max} recipients; split larger sends."),
+        new Dictionary<string, object?> { ["maxRecipients"] = max });
+
+    private static int ParsePageSize(string? pageSize, List<FieldError> errors)
+    {
+        if (string.IsNullOrEmpty(pageSize))
+        {
+            return 20;
+        }
+
+        if (int.TryParse(pageSize, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= MessageStore.MaxPageSize)
+        {
+            return size;
+        }
+
+        errors.Add(new FieldError(ApiErrorCodes.InvalidPageSize, "pageSize", $"'pageSize' must be a whole number from 1 to {MessageStore.MaxPageSize}."));
+        return 20;
+    }
+
+    private static DateTimeOffset? ParseDate(string? value, string field, List<FieldError> errors)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at;
+        }
+
+        errors.Add(new FieldError(ApiErrorCodes.InvalidDate, field, $"'{field}' is not an ISO 8601 date-time."));
+        return null;
+    }
+
+    private static string Results(int count) => count == 1 ? "1 Result" : string.Create(CultureInfo.InvariantCulture, $"{count} Results");
+
+    private static string? Money(decimal? amount) => amount is { } a ? TableValues.Money(a) : null;
+
+    private static string Clip(string id) => id.Length <= 40 ? id : id[..40] + "…";
+
+    /// <summary>A stored JSON answer replayed with its original status.</summary>
+    private sealed class StatusBytesResult(int status, byte[] body) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.ContentType = "application/json; charset=utf-8";
+            return httpContext.Response.Body.WriteAsync(body).AsTask();
+        }
+    }
+}
+
+/// <summary>The envelope of a page: seed-003 fields plus <c>continuationToken</c> (null on the last page).</summary>
+public sealed record PagedEnvelope<T>(IReadOnlyList<T> Data, bool Success, string Message, string? Credit, object? Error, string? ContinuationToken);

@@ -1,0 +1,42 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace SmsFunctions.Storage.Accounts;
+
+/// <summary>A customer account: <c>Accounts</c> table, PK <c>account</c>, RK the account id. Money as invariant decimal strings.</summary>
+public sealed class AccountEntity : ITableEntity
+{
+    public const string Partition = "account";
+
+    public string PartitionKey { get; set; } = Partition;
+
+    public string RowKey { get; set; } = string.Empty;
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public string Name { get; set; } = string.Empty;
+
+    public string Currency { get; set; } = "EUR";
+
+    public string Credit { get; set; } = "0";
+
+    public bool Blocked { get; set; }
+
+    public string? BlockedReason { get; set; }
+
+    public DateTimeOffset? BlockedAt { get; set; }
+
+    public int RateLimitPerSecond { get; set; }
+
+    /// <summary>Secret for signing callbacks (HMAC); shown to the customer once, when the account is created.</summary>
+    public string WebhookSecret { get; set; } = string.Empty;
+
+    /// <summary>Optional per-account price list override as JSON (<c>{"defaultPricePerPart": "0.05", "perCountry": {"IT": "0.04"}}</c>).</summary>
+    public string? PriceListJson { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public string Id => RowKey;
+}

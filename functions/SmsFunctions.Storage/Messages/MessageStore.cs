@@ -1,0 +1,103 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using SmsFunctions.Core.Messages;
+using SmsFunctions.Storage.Tables;
+
+namespace SmsFunctions.Storage.Messages;
+
+/// <summary>Messages of an account. Every update is ETag-guarded: callers re-read and decide again on a conflict.</summary>
+public sealed class MessageStore(SmsTables tables)
+{
+    public const int MaxPageSize = 100;
+
+    public async Task<ETag> InsertAsync(MessageEntity message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var response = await tables.Messages.AddEntityAsync(message, cancellationToken);
+        message.ETag = response.Headers.ETag ?? default;
+        return message.ETag;
+    }
+
+    public async Task<MessageEntity?> GetAsync(string accountId, string messageId, CancellationToken cancellationToken = default)
+    {
+        if (!MessageId.IsValid(messageId) || string.IsNullOrEmpty(accountId))
+        {
+            return null;
+        }
+
+        var response = await tables.Messages.GetEntityIfExistsAsync<MessageEntity>(accountId, messageId, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>Replaces the message if nobody changed it since it was read; false on a conflict (412) or when it is gone.</summary>
+    public async Task<bool> TryReplaceAsync(MessageEntity message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        try
+        {
+            var response = await tables.Messages.UpdateEntityAsync(message, message.ETag, TableUpdateMode.Replace, cancellationToken);
+            message.ETag = response.Headers.ETag ?? default;
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Merges only the given properties, guarded by <paramref name="ifMatch"/>; the new ETag, or null on a conflict.</summary>
+    public async Task<ETag?> TryMergeAsync(TableEntity patch, ETag ifMatch, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var response = await tables.Messages.UpdateEntityAsync(patch, ifMatch, TableUpdateMode.Merge, cancellationToken);
+            return response.Headers.ETag ?? default;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// One page of the account's messages, newest first. The created-date filters become a row-key range (ids start
+    /// with the inverted creation time), so they cost no scan beyond the range.
+    /// </summary>
+    public async Task<TablePage<MessageEntity>> ListAsync(
+        string accountId, MessageQuery query, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var filter = $"PartitionKey eq {TableValues.Quote(accountId)}";
+        if (query.CreatedTo is { } to)
+        {
+            filter += $" and RowKey ge {TableValues.Quote(IdPrefix(to))}";
+        }
+
+        if (query.CreatedFrom is { } from)
+        {
+            filter += $" and RowKey lt {TableValues.Quote(IdPrefix(from) + "g")}";
+        }
+
+        if (!string.IsNullOrEmpty(query.State))
+        {
+            filter += $" and State eq {TableValues.Quote(query.State)}";
+        }
+
+        var size = Math.Clamp(pageSize, 1, MaxPageSize);
+        await foreach (var page in tables.Messages.QueryAsync<MessageEntity>(filter, size, cancellationToken: cancellationToken)
+                           .AsPages(continuationToken, size).WithCancellation(cancellationToken))
+        {
+            return new TablePage<MessageEntity>(page.Values, page.ContinuationToken);
+        }
+
+        return new TablePage<MessageEntity>([], null);
+    }
+
+    /// <summary>The 13 leading hex digits of every id created in the same millisecond as <paramref name="at"/>.</summary>
+    internal static string IdPrefix(DateTimeOffset at)
+    {
+        var ms = Math.Clamp(at.ToUnixTimeMilliseconds(), 0, MessageId.MaxUnixMilliseconds);
+        return (MessageId.MaxUnixMilliseconds - ms).ToString("x13", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,55 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace SmsFunctions.Storage.Messages;
+
+/// <summary>
+/// One recipient of a message: <c>Recipients</c> table, PK message id, RK the E.164 number. The body is not stored
+/// per recipient: it is rendered at dispatch from the message's template and <see cref="FieldsJson"/>.
+/// </summary>
+public sealed class RecipientEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = string.Empty;
+
+    public string RowKey { get; set; } = string.Empty;
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public string MessageId => PartitionKey;
+
+    public string Number => RowKey;
+
+    public string AccountId { get; set; } = string.Empty;
+
+    /// <summary>API spelling of the recipient state.</summary>
+    public string State { get; set; } = string.Empty;
+
+    public string Price { get; set; } = "0";
+
+    public int Parts { get; set; }
+
+    public string? CountryCode { get; set; }
+
+    /// <summary>Template values as JSON object, or null.</summary>
+    public string? FieldsJson { get; set; }
+
+    public DateTimeOffset? SentAt { get; set; }
+
+    public DateTimeOffset? DeliveredAt { get; set; }
+
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    public string? Carrier { get; set; }
+
+    public string? CarrierReference { get; set; }
+
+    public int Attempts { get; set; }
+
+    public string? RoutingJson { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public string? ErrorDetail { get; set; }
+}

@@ -1,0 +1,148 @@
+using Azure;
+using Azure.Data.Tables;
+using SmsFunctions.Storage.Tables;
+
+namespace SmsFunctions.Storage.Messages;
+
+/// <summary>
+/// Recipients of a message. Bulk writes go in 100-entity batches of one partition (the message), several at once.
+/// Per-recipient updates (dispatch claims, receipts, cancellation) are ETag-guarded.
+/// </summary>
+public sealed class RecipientStore(SmsTables tables)
+{
+    public const int MaxPageSize = 100;
+
+    /// <summary>Concurrent batches when writing a large recipient list.</summary>
+    public int BatchConcurrency { get; init; } = 16;
+
+    /// <summary>
+    /// Writes the recipients of one message (all with the same partition key) with upsert-replace, so a retried
+    /// write after a partial failure converges instead of failing on the rows already there.
+    /// </summary>
+    public Task UpsertAsync(string messageId, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipients);
+        var actions = new TableTransactionAction[recipients.Count];
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            actions[i] = new TableTransactionAction(TableTransactionActionType.UpsertReplace, recipients[i]);
+        }
+
+        return TableBatches.SubmitAsync(tables.Recipients, messageId, actions, BatchConcurrency, cancellationToken);
+    }
+
+    public async Task<RecipientEntity?> GetAsync(string messageId, string number, CancellationToken cancellationToken = default)
+    {
+        var response = await tables.Recipients.GetEntityIfExistsAsync<RecipientEntity>(messageId, number, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>One page of a message's recipients in number order, optionally only those in <paramref name="state"/>.</summary>
+    public async Task<TablePage<RecipientEntity>> ListAsync(
+        string messageId, int pageSize, string? continuationToken, string? state = null, CancellationToken cancellationToken = default)
+    {
+        var filter = $"PartitionKey eq {TableValues.Quote(messageId)}";
+        if (!string.IsNullOrEmpty(state))
+        {
+            filter += $" and State eq {TableValues.Quote(state)}";
+        }
+
+        var size = Math.Clamp(pageSize, 1, MaxPageSize);
+        await foreach (var page in tables.Recipients.QueryAsync<RecipientEntity>(filter, size, cancellationToken: cancellationToken)
+                           .AsPages(continuationToken, size).WithCancellation(cancellationToken))
+        {
+            return new TablePage<RecipientEntity>(page.Values, page.ContinuationToken);
+        }
+
+        return new TablePage<RecipientEntity>([], null);
+    }
+
+    /// <summary>Every recipient of the message (optionally in <paramref name="state"/>), streamed page by page.</summary>
+    public IAsyncEnumerable<RecipientEntity> QueryAsync(string messageId, string? state = null, CancellationToken cancellationToken = default)
+    {
+        var filter = $"PartitionKey eq {TableValues.Quote(messageId)}";
+        if (!string.IsNullOrEmpty(state))
+        {
+            filter += $" and State eq {TableValues.Quote(state)}";
+        }
+
+        return tables.Recipients.QueryAsync<RecipientEntity>(filter, 1000, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Recipients per state, with a projection query that reads only the state column.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> CountByStateAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        await foreach (var row in tables.Recipients.QueryAsync<TableEntity>(
+                           $"PartitionKey eq {TableValues.Quote(messageId)}", 1000, [nameof(RecipientEntity.State)], cancellationToken))
+        {
+            var state = row.GetString(nameof(RecipientEntity.State)) ?? string.Empty;
+            counts[state] = counts.TryGetValue(state, out var n) ? n + 1 : 1;
+        }
+
+        return counts;
+    }
+
+    /// <summary>The numbers already on the message (reads only the keys).</summary>
+    public async Task<HashSet<string>> NumbersAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        var numbers = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in tables.Recipients.QueryAsync<TableEntity>(
+                           $"PartitionKey eq {TableValues.Quote(messageId)}", 1000, ["RowKey"], cancellationToken))
+        {
+            numbers.Add(row.RowKey);
+        }
+
+        return numbers;
+    }
+
+    /// <summary>Replaces the recipient if nobody changed it since it was read (its <see cref="RecipientEntity.ETag"/>); false on a conflict.</summary>
+    public async Task<bool> TryReplaceAsync(RecipientEntity recipient, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        try
+        {
+            var response = await tables.Recipients.UpdateEntityAsync(recipient, recipient.ETag, TableUpdateMode.Replace, cancellationToken);
+            recipient.ETag = response.Headers.ETag ?? default;
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Applies several ETag-guarded replacements of one message's recipients as one batch (all or nothing);
+    /// false when any of them changed since it was read (the whole batch is rolled back).
+    /// </summary>
+    public async Task<bool> TryReplaceBatchAsync(string messageId, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipients);
+        if (recipients.Count == 0)
+        {
+            return true;
+        }
+
+        if (recipients.Count > TableBatches.MaxActions || recipients.Any(r => r.PartitionKey != messageId))
+        {
+            throw new ArgumentException($"A batch holds at most {TableBatches.MaxActions} recipients of message {messageId}.", nameof(recipients));
+        }
+
+        try
+        {
+            var actions = recipients.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r, r.ETag)).ToList();
+            var response = await tables.Recipients.SubmitTransactionAsync(actions, cancellationToken);
+            for (var i = 0; i < recipients.Count; i++)
+            {
+                recipients[i].ETag = response.Value[i].Headers.ETag ?? default;
+            }
+
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Azure.Data.Tables;
+
+namespace SmsFunctions.Storage.Tables;
+
+/// <summary>
+/// Entity-group transactions within the service's rules: at most <see cref="MaxActions"/> actions and one partition
+/// key per batch. Azurite accepts cross-partition batches but Azure rejects them, so this is enforced here.
+/// </summary>
+public static class TableBatches
+{
+    public const int MaxActions = 100;
+
+    /// <summary>Submits <paramref name="actions"/> (all in <paramref name="partitionKey"/>) as chunks of at most 100, several at once.</summary>
+    public static async Task SubmitAsync(
+        TableClient table,
+        string partitionKey,
+        IReadOnlyList<TableTransactionAction> actions,
+        int maxConcurrency,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(actions);
+        foreach (var action in actions)
+        {
+            if (!string.Equals(action.Entity.PartitionKey, partitionKey, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"Every action of a batch must target partition '{partitionKey}'; found '{action.Entity.PartitionKey}'.", nameof(actions));
+            }
+        }
+
+        if (actions.Count == 0)
+        {
+            return;
+        }
+
+        var chunks = (actions.Count + MaxActions - 1) / MaxActions;
+        if (chunks == 1)
+        {
+            await table.SubmitTransactionAsync(actions, cancellationToken);
+            return;
+        }
+
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, chunks),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxConcurrency), CancellationToken = cancellationToken },
+            async (chunk, ct) =>
+            {
+                var start = chunk * MaxActions;
+                var count = Math.Min(MaxActions, actions.Count - start);
+                var slice = new TableTransactionAction[count];
+                for (var i = 0; i < count; i++)
+                {
+                    slice[i] = actions[start + i];
+                }
+
+                await table.SubmitTransactionAsync(slice, ct);
+            });
+    }
+}
