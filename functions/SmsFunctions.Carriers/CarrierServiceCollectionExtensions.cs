@@ -27,13 +27,13 @@ public static class CarrierServiceCollectionExtensions
         services.TryAddSingleton<IReceiptBaseUrlProvider>(sp => sp.GetRequiredService<ReceiptBaseUrlProvider>());
 
         // Sandbox: always there, the default of a first run.
-        services.AddOptions<SandboxCarrierOptions>().BindConfiguration(SandboxCarrierOptions.SectionName)
+        services.AddOptions<SandboxCarrierOptions>().Bind(configuration.GetSection(SandboxCarrierOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<SandboxCarrier>();
         services.AddSingleton<ICarrier>(sp => sp.GetRequiredService<SandboxCarrier>());
 
         // Kannel: the parser serves the receipt endpoint even when this instance does not send through Kannel.
-        services.AddOptions<KannelCarrierOptions>().BindConfiguration(KannelCarrierOptions.SectionName)
+        services.AddOptions<KannelCarrierOptions>().Bind(configuration.GetSection(KannelCarrierOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(sp => new KannelReceiptParser(
             sp.GetRequiredService<IOptions<KannelCarrierOptions>>().Value.ReceiptSecret, sp.GetRequiredService<TimeProvider>()));
@@ -54,7 +54,7 @@ public static class CarrierServiceCollectionExtensions
         }
 
         // Routing: carrier names are checked against what is registered above (and by other AddXxx calls).
-        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName).ValidateOnStart();
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
         services.TryAddSingleton<CarrierRouter>();
         return services;

@@ -26,15 +26,16 @@ public sealed record SmscMessage(string From, string To, string Kind, string Pay
     /// <summary>For <c>udh</c>: the user data header as printed (e.g. <c>%05%00%03%01%03%02</c>: part 2 of 3).</summary>
     public string? Udh => Kind == "udh" ? Payload.Split(" data ", 2)[0] : null;
 
-    /// <summary>The text carried: UCS-2 decoded for <c>ucs-2</c>, the data after the header for <c>udh</c>.</summary>
+    /// <summary>The text carried: as printed for <c>text</c>, UCS-2 decoded for <c>ucs-2</c>, the data after the header
+    /// for <c>udh</c> (GSM-7 parts; read as Latin-1).</summary>
     public string Text => Kind switch
     {
         "ucs-2" => System.Text.Encoding.BigEndianUnicode.GetString(Unescape(Payload)),
         "udh" => System.Text.Encoding.Latin1.GetString(Unescape(Payload.Split(" data ", 2) is [_, var data] ? data : "")),
-        _ => System.Text.Encoding.Latin1.GetString(Unescape(Payload)),
+        _ => Payload,
     };
 
-    // fakesmsc prints octets URL-encoded: %XX for most bytes, '+' for a space.
+    // fakesmsc prints plain text as is, but binary and UDH data URL-encoded: %XX for most bytes, '+' for a space.
     private static byte[] Unescape(string printed)
     {
         var bytes = new List<byte>(printed.Length);

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SmsFunctions.Carriers.Kannel;
+using SmsFunctions.Carriers.Tests.Support;
+using SmsFunctions.Testing;
+
+namespace SmsFunctions.Carriers.Tests.Kannel;
+
+/// <summary>The Kannel carrier against things that are not Kannel: nobody listening, a slow server, no receipt URL.</summary>
+public sealed class KannelCarrierTransportTests
+{
+    private static ServiceProvider Services(Uri sendSmsUrl, Uri? receiptBaseUrl, int timeoutSeconds = 10)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IDeliveryReceiptSink, RecordingReceiptSink>();
+        services.AddCarriers(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sms:Carriers:Kannel:SendSmsUrl"] = sendSmsUrl.ToString(),
+            ["Sms:Carriers:Kannel:Username"] = "sms",
+            ["Sms:Carriers:Kannel:Password"] = "pw",
+            ["Sms:Carriers:Kannel:ReceiptSecret"] = "0123456789abcdef0123",
+            ["Sms:Carriers:Kannel:ReceiptBaseUrl"] = receiptBaseUrl?.ToString(),
+            ["Sms:Carriers:Kannel:TimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }).Build());
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public async Task ConnectionRefusedIsTransient()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        await using var provider = Services(new Uri($"http://127.0.0.1:{port}/cgi-bin/sendsms"), new Uri("http://127.0.0.1:7071/"));
+
+        var result = await provider.GetRequiredService<KannelCarrier>().SubmitAsync(Submissions.To("+393331234567"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(CarrierSubmitOutcome.TransientError, result.Outcome);
+        Assert.Contains("ConnectionError", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnswersAreMappedFromTheWire()
+    {
+        await using var fake = await WebhookListener.StartAsync(TestContext.Current.CancellationToken);
+        fake.EnqueueStatuses(503, 400);
+        await using var provider = Services(new Uri(fake.BaseUrl, "cgi-bin/sendsms"), new Uri("http://127.0.0.1:7071/"));
+        var carrier = provider.GetRequiredService<KannelCarrier>();
+
+        var throttled = await carrier.SubmitAsync(Submissions.To("+393331234567"), TestContext.Current.CancellationToken);
+        var rejected = await carrier.SubmitAsync(Submissions.To("+393331234567"), TestContext.Current.CancellationToken);
+
+        Assert.Equal((CarrierSubmitOutcome.Throttled, CarrierSubmitOutcome.Rejected), (throttled.Outcome, rejected.Outcome));
+        var sent = (await fake.WaitForAsync(_ => true, 2, cancellationToken: TestContext.Current.CancellationToken))[0];
+        Assert.Equal("GET", sent.Method);
+        Assert.Equal("+393331234567", sent.Query["to"]);
+        Assert.Contains("to=%2B393331234567", sent.QueryString, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutAnyReceiptUrlTheSubmitIsTransientAndNothingIsSent()
+    {
+        await using var fake = await WebhookListener.StartAsync(TestContext.Current.CancellationToken);
+        await using var provider = Services(new Uri(fake.BaseUrl, "cgi-bin/sendsms"), receiptBaseUrl: null);
+
+        var result = await provider.GetRequiredService<KannelCarrier>().SubmitAsync(Submissions.To("+393331234567"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(CarrierSubmitOutcome.TransientError, result.Outcome);
+        Assert.Contains("ReceiptBaseUrl", result.Reason, StringComparison.Ordinal);
+        Assert.Empty(fake.Requests);
+    }
+}
