@@ -30,6 +30,9 @@ public sealed partial class KannelFixture : IAsyncLifetime
 
     public string Username { get; } = "sms";
 
+    /// <summary>How often smsbox retries a receipt callback that was not answered 200/202 (one second apart).</summary>
+    public int ReceiptRetries { get; init; } = 3;
+
     public string Password { get; } = "pw-" + Guid.NewGuid().ToString("N")[..12];
 
     public string StatusPassword { get; } = "st-" + Guid.NewGuid().ToString("N")[..12];
@@ -191,7 +194,7 @@ public sealed partial class KannelFixture : IAsyncLifetime
         bearerbox-port = {smsboxPort}
         sendsms-port = {sendSmsPort}
         sendsms-interface = 127.0.0.1
-        http-request-retry = 3
+        http-request-retry = {ReceiptRetries}
         http-queue-delay = 1
         log-file = "{Path.Combine(Folder, "smsbox.log")}"
         log-level = 1
