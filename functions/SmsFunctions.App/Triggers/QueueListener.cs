@@ -23,6 +23,7 @@ internal sealed partial class QueueListener : IDisposable
     private readonly ConcurrentDictionary<long, InFlightMessage> _inFlight = new();
     private readonly CancellationTokenSource _stopReceiving = new();
     private readonly CancellationTokenSource _abortHandlers = new();
+    private static readonly TimeSpan AbortedHandlerWait = TimeSpan.FromSeconds(5);
     private long _sequence;
     private Task _receiveLoop = Task.CompletedTask;
 
@@ -69,12 +70,14 @@ internal sealed partial class QueueListener : IDisposable
         {
             LogReturningUnfinished(_logger, _plan.Name, unfinished.Length);
             await Task.WhenAll(unfinished.Select(m => AbandonAsync(m.Message, TimeSpan.Zero))).ConfigureAwait(false);
+            // Give the cancelled handlers a moment to unwind before the process goes on shutting down.
+            await Task.WhenAll(unfinished.Select(m => m.Done.Task)).WaitAsync(AbortedHandlerWait, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
     public void Dispose()
     {
-        _slots.Dispose();
+        // _slots is not disposed: a handler cancelled at shutdown may still release its slot afterwards.
         _stopReceiving.Dispose();
         _abortHandlers.Dispose();
     }

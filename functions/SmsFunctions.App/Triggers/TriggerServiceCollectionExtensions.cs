@@ -56,6 +56,7 @@ public static class TriggerServiceCollectionExtensions
 
     private static void AddCore(IServiceCollection services)
     {
+        services.AddLogging();
         services.AddOptions<TriggerRuntimeOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TriggerRuntimeOptions>, TriggerRuntimeOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
