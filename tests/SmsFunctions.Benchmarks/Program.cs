@@ -74,9 +74,10 @@ foreach (var scenario in selected)
         // that need it (storage-ceiling reports it as skipped and never gets here).
         result.Failures.Add("app not ready: " + ex.Message);
     }
-    catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException or IOException)
+    catch (Exception ex) when (ex is not OperationCanceledException)
     {
-        result.Failures.Add($"{ex.GetType().Name}: {ex.Message}");
+        // Whatever went wrong, the scenario's own finally blocks have stopped its processes; report and go on.
+        result.Failures.Add($"{ex.GetType().Name}: {ex.Message}{Environment.NewLine}{ex.StackTrace}");
     }
 
     result.Elapsed = clock.Elapsed;

@@ -41,7 +41,7 @@ internal sealed class AppClient : IDisposable
     public async Task<(string AccountId, string? WebhookSecret)> SetUpAccountAsync(string adminKey, string name, CancellationToken cancellationToken)
     {
         var admin = new AuthenticationHeaderValue("Bearer", adminKey);
-        var account = await PostJsonAsync("/api/accounts", $$"""{"name":"{{name}}","credit":100000000,"currency":"EUR"}""", admin, cancellationToken).ConfigureAwait(false);
+        var account = await PostJsonAsync("/api/accounts", $$"""{"name":"{{name}}","credit":1000000,"currency":"EUR"}""", admin, cancellationToken).ConfigureAwait(false);
         var accountId = account.TryGetProperty("id", out var id) ? id.ToString()
             : throw new AppNotReadyException("POST /api/accounts answered without data.id: " + account);
         var secret = account.TryGetProperty("webhookSecret", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;

@@ -94,7 +94,7 @@ internal sealed class AppHost : IAsyncDisposable
         var host = new AppHost(process, baseUrl);
         try
         {
-            await host.WaitForHealthAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            await host.WaitForHealthAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             return host;
         }
         catch

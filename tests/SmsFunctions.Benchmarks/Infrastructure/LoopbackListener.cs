@@ -24,8 +24,11 @@ internal sealed class LoopbackListener : IAsyncDisposable
         BaseUrl = baseUrl;
     }
 
-    /// <summary>e.g. <c>http://127.0.0.1:41234</c> (no trailing slash).</summary>
+    /// <summary>e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseUrl { get; }
+
+    /// <summary>Scheme, host and port without a trailing slash, for building URLs by concatenation.</summary>
+    public string Origin => BaseUrl.GetLeftPart(UriPartial.Authority);
 
     public static async Task<LoopbackListener> StartAsync(RequestDelegate handler, CancellationToken cancellationToken, int port = 0)
     {

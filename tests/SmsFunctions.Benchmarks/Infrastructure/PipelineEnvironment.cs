@@ -50,6 +50,7 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
             if (countStorage)
             {
                 environment.Proxy = await StorageCountingProxy.StartAsync(environment.Azurite.Endpoints, cancellationToken).ConfigureAwait(false);
+                await environment.Proxy.VerifyAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await environment.StartAppAsync(clientConnections, cancellationToken).ConfigureAwait(false);
@@ -100,7 +101,14 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
             Kannel.Password,
             _receiptSecret), cancellationToken).ConfigureAwait(false);
         Client = new AppClient(App.BaseUrl, clientConnections, TimeSpan.FromSeconds(120));
-        var (_, secret) = await Client.SetUpAccountAsync(_adminKey, "Benchmarks", cancellationToken).ConfigureAwait(false);
-        Callbacks.Secret = secret;
+        try
+        {
+            var (_, secret) = await Client.SetUpAccountAsync(_adminKey, "Benchmarks", cancellationToken).ConfigureAwait(false);
+            Callbacks.Secret = secret;
+        }
+        catch (AppNotReadyException ex)
+        {
+            throw new AppNotReadyException(ex.Message + Environment.NewLine + App.Tail(30));
+        }
     }
 }

@@ -31,6 +31,7 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private LoopbackListener? _tables;
+    private int _reportedFailures;
     private LoopbackListener? _queues;
 
     /// <summary>Connection string that reaches Azurite through the proxy (blob goes straight to Azurite).</summary>
@@ -46,9 +47,34 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
             $"AccountKey={AzuriteEndpoints.DevelopmentAccountKey};" +
             $"BlobEndpoint=http://127.0.0.1:{azurite.BlobPort}/devstoreaccount1;" +
-            $"QueueEndpoint={proxy._queues.BaseUrl}/devstoreaccount1;" +
-            $"TableEndpoint={proxy._tables.BaseUrl}/devstoreaccount1;";
+            $"QueueEndpoint={proxy._queues.Origin}/devstoreaccount1;" +
+            $"TableEndpoint={proxy._tables.Origin}/devstoreaccount1;";
         return proxy;
+    }
+
+    /// <summary>Checks that the proxy forwards faithfully (signatures stay valid, bodies and answers intact) with the
+    /// same SDK calls the app makes, before the app is pointed at it. Its own operations are counted too; callers
+    /// measure differences between snapshots.</summary>
+    public async Task VerifyAsync(CancellationToken cancellationToken)
+    {
+        var queue = new Azure.Storage.Queues.QueueClient(ConnectionString, "bench-proxy-check",
+            new Azure.Storage.Queues.QueueClientOptions(Azure.Storage.Queues.QueueClientOptions.ServiceVersion.V2025_11_05));
+        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        _ = await queue.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+        await queue.SendMessageAsync("check", cancellationToken).ConfigureAwait(false);
+        var received = await queue.ReceiveMessagesAsync(1, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (received.Value.Length != 1 || received.Value[0].MessageText != "check")
+        {
+            throw new InvalidOperationException("The storage counting proxy does not forward queue messages intact.");
+        }
+
+        await queue.DeleteMessageAsync(received.Value[0].MessageId, received.Value[0].PopReceipt, cancellationToken).ConfigureAwait(false);
+        var table = new Azure.Data.Tables.TableClient(ConnectionString, "benchproxycheck");
+        await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await table.UpsertEntityAsync(new Azure.Data.Tables.TableEntity("p", "r") { ["V"] = 1 }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await table.SubmitTransactionAsync([new Azure.Data.Tables.TableTransactionAction(Azure.Data.Tables.TableTransactionActionType.UpsertMerge,
+            new Azure.Data.Tables.TableEntity("p", "r2") { ["V"] = 2 })], cancellationToken).ConfigureAwait(false);
+        _ = await table.GetEntityAsync<Azure.Data.Tables.TableEntity>("p", "r", cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Counts per operation kind since start (e.g. <c>table insert</c>, <c>queue receive (empty)</c>).</summary>
@@ -94,6 +120,12 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
         {
             if (HopByHop.Contains(name)) { continue; }
             context.Response.Headers[name] = values.ToArray();
+        }
+
+        if ((int)response.StatusCode is 400 or >= 500 && Interlocked.Increment(ref _reportedFailures) <= 5)
+        {
+            // Rare and telling: a proxy that breaks requests would show up here first.
+            Console.Error.WriteLine($"storage proxy: {request.Method} {request.Path}{request.QueryString} [{string.Join(", ", request.Headers.Select(h => h.Key + "=" + h.Value))}] → {(int)response.StatusCode}");
         }
 
         var kind = Classify(service, request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "");

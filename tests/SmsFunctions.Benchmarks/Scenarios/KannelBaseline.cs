@@ -53,7 +53,7 @@ internal sealed class KannelBaseline : IAsyncDisposable
         var urls = Enumerable.Range(0, count).Select(i => new Uri(
             $"{_kannel.SendSmsUrl}?username={Uri.EscapeDataString(_kannel.Username)}&password={Uri.EscapeDataString(_kannel.Password)}" +
             $"&from=Bench&to={Uri.EscapeDataString(TestNumbers.Number(block, i))}&text={Uri.EscapeDataString("Benchmark message " + i.ToString(CultureInfo.InvariantCulture))}" +
-            $"&dlr-mask=31&dlr-url={Uri.EscapeDataString($"{_listener.BaseUrl}/dlr?n={i}&t=%d")}")).ToArray();
+            $"&dlr-mask=31&dlr-url={Uri.EscapeDataString($"{_listener.Origin}/dlr?n={i}&t=%d")}")).ToArray();
 
         var started = Stopwatch.GetTimestamp();
         var sent = await LoadDriver.ClosedLoopAsync(count, Concurrency, deadline, async (i, ct) =>
