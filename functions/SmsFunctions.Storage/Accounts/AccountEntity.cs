@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 
@@ -38,5 +39,6 @@ public sealed class AccountEntity : ITableEntity
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    [IgnoreDataMember]
     public string Id => RowKey;
 }

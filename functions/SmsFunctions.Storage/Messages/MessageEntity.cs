@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 
@@ -18,8 +19,10 @@ public sealed class MessageEntity : ITableEntity
 
     public ETag ETag { get; set; }
 
+    [IgnoreDataMember]
     public string AccountId => PartitionKey;
 
+    [IgnoreDataMember]
     public string Id => RowKey;
 
     /// <summary>The account's name (the seed API's <c>username</c>).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 
@@ -17,8 +18,10 @@ public sealed class RecipientEntity : ITableEntity
 
     public ETag ETag { get; set; }
 
+    [IgnoreDataMember]
     public string MessageId => PartitionKey;
 
+    [IgnoreDataMember]
     public string Number => RowKey;
 
     public string AccountId { get; set; } = string.Empty;

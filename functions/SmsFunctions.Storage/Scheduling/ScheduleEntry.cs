@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 
@@ -16,6 +17,7 @@ public sealed class ScheduleEntry : ITableEntity
 
     public ETag ETag { get; set; }
 
+    [IgnoreDataMember]
     public string MessageId => RowKey;
 
     public string AccountId { get; set; } = string.Empty;

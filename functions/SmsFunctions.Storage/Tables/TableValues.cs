@@ -7,7 +7,8 @@ namespace SmsFunctions.Storage.Tables;
 /// <summary>How values are written to tables: money as invariant decimal strings, hashes as lower-case hex.</summary>
 public static class TableValues
 {
-    public static string Money(decimal amount) => amount.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Invariant, without trailing zeros (<c>9.95</c>, not <c>9.9500</c>).</summary>
+    public static string Money(decimal amount) => amount.ToString("0.############################", CultureInfo.InvariantCulture);
 
     public static decimal ParseMoney(string? value)
         => string.IsNullOrEmpty(value) ? 0m : decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);

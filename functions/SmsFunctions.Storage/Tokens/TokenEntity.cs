@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 
@@ -27,7 +28,9 @@ public sealed class TokenEntity : ITableEntity
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    [IgnoreDataMember]
     public string Id => RowKey;
 
+    [IgnoreDataMember]
     public IReadOnlyList<string> ScopeList => Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }
