@@ -77,7 +77,7 @@ foreach (var scenario in selected)
     catch (Exception ex) when (ex is not OperationCanceledException)
     {
         // Whatever went wrong, the scenario's own finally blocks have stopped its processes; report and go on.
-        result.Failures.Add($"{ex.GetType().Name}: {ex.Message}{Environment.NewLine}{ex.StackTrace}");
+        result.Failures.Add(ex.ToString());
     }
 
     result.Elapsed = clock.Elapsed;

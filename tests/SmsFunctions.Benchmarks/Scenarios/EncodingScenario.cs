@@ -23,6 +23,13 @@ internal sealed class EncodingScenario : IScenario
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(result);
+        // The bodies must be what their names say, or the figures mean something else.
+        foreach (var (name, expectedParts) in new[] { ("otp", 1), ("gsm7-3-part", 3), ("ucs2-3-part", 3) })
+        {
+            var parts = SegmentCounter.Count(SegmentationBenchmarks.Bodies[name]).MessageCount;
+            if (parts != expectedParts) { result.Failures.Add($"benchmark body {name} has {parts} parts, expected {expectedParts}"); }
+        }
+
         var job = (options.Quick ? Job.ShortRun : Job.Default).WithToolchain(InProcessEmitToolchain.Instance);
         var config = ManualConfig.CreateEmpty()
             .AddJob(job)

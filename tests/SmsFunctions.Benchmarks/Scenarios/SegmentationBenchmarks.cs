@@ -18,7 +18,7 @@ public class SegmentationBenchmarks
     public static readonly IReadOnlyDictionary<string, string> Bodies = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["otp"] = "Your code is 482913. It expires in 5 minutes.",
-        ["gsm7-3-part"] = string.Concat(Enumerable.Repeat("Dear customer, your order #1234 {ref: A-77} has shipped; track it at example.com/t?id=9 [EUR 12,50]. ", 4))[..420],
+        ["gsm7-3-part"] = string.Concat(Enumerable.Repeat("Dear customer, your order #1234 {ref: A-77} has shipped; track it at example.com/t?id=9 [EUR 12,50]. ", 5))[..400],
         ["ucs2-3-part"] = string.Concat(Enumerable.Repeat("Ciao! Il tuo ordine è stato spedito 📦 — consegna prevista giovedì. Grazie ✓ ", 3))[..190],
     };
 
