@@ -1,0 +1,149 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using SmsFunctions.App.Callbacks;
+using SmsFunctions.App.Pipeline;
+using SmsFunctions.Carriers.Sandbox;
+using SmsFunctions.Queues;
+using SmsFunctions.Storage.Messages;
+using SmsFunctions.Testing;
+
+namespace SmsFunctions.Pipeline.Tests;
+
+/// <summary>The failure paths, scripted by the sandbox carrier's magic numbers, through the whole pipeline.</summary>
+[Collection(nameof(PipelineCollection))]
+public sealed class SandboxFailureTests(PipelineFixture fixture)
+{
+    private async Task<(Customer Customer, string Id, Uri Hook)> SendAsync(string number, string body = "Sandbox test")
+    {
+        var customer = await fixture.Gateway.CreateCustomerAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var hook = fixture.Hook(Guid.NewGuid().ToString("N"));
+        var id = await customer.SendAsync(new
+        {
+            sender = "Sandbox",
+            recipients = new[] { number },
+            body,
+            callback = new { url = hook.ToString(), method = "JSON", field = "data" },
+        }, TestContext.Current.CancellationToken);
+        return (customer, id, hook);
+    }
+
+    private Task<IReadOnlyList<RecordedRequest>> CallbackAsync(Uri hook, string state, int count = 1) =>
+        fixture.Webhooks.WaitForAsync(r => r.Path == hook.AbsolutePath && State(r) == state, count, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+    private static string? State(RecordedRequest r) => JsonNode.Parse(r.Body)?["data"]?["state"]?.GetValue<string>();
+
+    [Theory]
+    [InlineData(SandboxNumbers.Undelivered, "UNDELIVERED", SandboxNumbers.UndeliveredErrorCode)]
+    [InlineData(SandboxNumbers.Expired, "EXPIRED", SandboxNumbers.ExpiredErrorCode)]
+    [InlineData(SandboxNumbers.RejectedBySmsc, "REJECTED", SandboxNumbers.RejectedErrorCode)]
+    public async Task FailureReceiptsEndTheRecipientAndAreCalledBack(string number, string state, string errorCode)
+    {
+        var (customer, id, hook) = await SendAsync(number);
+        var callback = (await CallbackAsync(hook, state))[0];
+        Assert.Equal(errorCode, JsonNode.Parse(callback.Body)!["data"]!["errorCode"]!.GetValue<string>());
+        var recipient = await customer.WaitForRecipientStateAsync(id, number, state, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(state, recipient["state"]!.GetValue<string>());
+        Assert.Equal(state, (await customer.GetAsync(id, TestContext.Current.CancellationToken))["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RejectedAtSubmitIsFinalAndNotOfferedToTheNextCarrier()
+    {
+        var (customer, id, hook) = await SendAsync(SandboxNumbers.RejectedAtSubmit);
+        await CallbackAsync(hook, "REJECTED");
+        var row = await fixture.Gateway.Services.GetRequiredService<RecipientStore>().GetAsync(id, SandboxNumbers.RejectedAtSubmit, TestContext.Current.CancellationToken);
+        Assert.Equal("Sandbox", row!.Carrier);
+        Assert.DoesNotContain(fixture.Kannel.SmscMessages, m => m.To.EndsWith(SandboxNumbers.RejectedAtSubmit.TrimStart('+'), StringComparison.Ordinal));
+        Assert.Equal("REJECTED", (await customer.GetAsync(id, TestContext.Current.CancellationToken))["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ThrottledCarrierFallsBackToTheNextCarrierAndRecordsWhy()
+    {
+        var (_, id, hook) = await SendAsync(SandboxNumbers.Throttled, "Fallback test");
+        await CallbackAsync(hook, "DELIVERED");
+        var row = await fixture.Gateway.Services.GetRequiredService<RecipientStore>().GetAsync(id, SandboxNumbers.Throttled, TestContext.Current.CancellationToken);
+        Assert.Equal("Kannel", row!.Carrier);
+        var routing = JsonNode.Parse(row.RoutingJson!)!.AsArray();
+        Assert.Contains(routing, a => a!["carrier"]!.GetValue<string>() == "Sandbox" && a["action"]!.GetValue<string>() == "Fallback");
+        Assert.Contains(routing, a => a!["carrier"]!.GetValue<string>() == "Kannel" && a["outcome"]!.GetValue<string>() == "Accepted");
+        Assert.Single(fixture.Kannel.SmscMessages, m => m.To.EndsWith(SandboxNumbers.Throttled.TrimStart('+'), StringComparison.Ordinal) && m.Text == "Fallback test");
+    }
+
+    [Fact]
+    public async Task DuplicateReceiptsChangeNothingAndAreCalledBackOnce()
+    {
+        var (customer, id, hook) = await SendAsync(SandboxNumbers.DuplicateReceipts);
+        await CallbackAsync(hook, "DELIVERED");
+        // The duplicate arrives 50 ms (scaled) after the first; give the pipeline time to (not) react, bounded.
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        Assert.Single(fixture.Webhooks.Requests, r => r.Path == hook.AbsolutePath && State(r) == "DELIVERED");
+        Assert.Equal("DELIVERED", (await customer.RecipientAsync(id, SandboxNumbers.DuplicateReceipts, TestContext.Current.CancellationToken))["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task OutOfOrderReceiptsNeverMoveARecipientBackwards()
+    {
+        var (customer, id, hook) = await SendAsync(SandboxNumbers.OutOfOrderReceipts);
+        await CallbackAsync(hook, "DELIVERED");
+        await Task.Delay(1500, TestContext.Current.CancellationToken); // Let the late SENT and BUFFERED receipts arrive.
+        var recipient = await customer.RecipientAsync(id, SandboxNumbers.OutOfOrderReceipts, TestContext.Current.CancellationToken);
+        Assert.Equal("DELIVERED", recipient["state"]!.GetValue<string>());
+        Assert.DoesNotContain(fixture.Webhooks.Requests, r => r.Path == hook.AbsolutePath && State(r) is "BUFFERED");
+    }
+
+    [Fact]
+    public async Task CallbackReceiverFailingThenRecoveringGetsTheCallbackOnRetry()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var customer = await fixture.Gateway.CreateCustomerAsync(cancellationToken: ct);
+        await using var flaky = await WebhookListener.StartAsync(ct);
+        flaky.EnqueueStatuses(500, 500);
+        var number = Numbers.Italian();
+        var id = await customer.SendAsync(new
+        {
+            sender = "Retry", recipients = new[] { number }, body = "Retry me",
+            callback = new { url = new Uri(flaky.BaseUrl, "hook").ToString(), method = "POST", field = "data", retry = 3 },
+        }, ct);
+
+        var requests = await flaky.WaitForAsync(r => r.AnsweredStatus == 200 && r.Body.Contains("DELIVERED", StringComparison.Ordinal), timeout: TimeSpan.FromSeconds(30), cancellationToken: ct);
+        Assert.StartsWith("application/x-www-form-urlencoded", requests[0].Headers["Content-Type"], StringComparison.Ordinal);
+        Assert.Contains(flaky.Requests, r => r.AnsweredStatus == 500);
+
+        var attempts = await fixture.Gateway.Services.GetRequiredService<CallbackAttemptStore>().ListAsync(id, cancellationToken: ct);
+        Assert.Contains(attempts, a => a.StatusCode == 500 && a.Outcome == CallbackAttemptOutcome.WillRetry);
+        Assert.Contains(attempts, a => a.StatusCode == 200 && a.Outcome == CallbackAttemptOutcome.Delivered && a.Attempt > 1);
+        Assert.All(attempts, a => Assert.True(a.LatencyMs >= 0));
+    }
+
+    [Fact]
+    public async Task PoisonDispatchMessageFailsItsRecipientsWithTheReasonAndCallsBack()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var customer = await fixture.Gateway.CreateCustomerAsync(cancellationToken: ct);
+        var hook = fixture.Hook(Guid.NewGuid().ToString("N"));
+        var number = Numbers.Italian();
+        // A draft is stored but never dispatched, so the poison handler is the only thing that touches it.
+        var id = await customer.SendAsync(new
+        {
+            sender = "Poison", recipients = new[] { number }, body = "Never sent",
+            options = new { transaction = true },
+            callback = new { url = hook.ToString() },
+        }, ct);
+        var recipients = fixture.Gateway.Services.GetRequiredService<RecipientStore>();
+        var row = await recipients.GetAsync(id, number, ct);
+        row!.State = "QUEUED";
+        Assert.True(await recipients.TryReplaceAsync(row, ct));
+
+        using var scope = fixture.Gateway.Services.CreateScope();
+        var handler = ActivatorUtilities.CreateInstance<DispatchHandler>(scope.ServiceProvider);
+        var work = new DispatchWork(1, [new DispatchItem(customer.AccountId, id)]);
+        await handler.HandlePoisonAsync(new ReceivedQueueMessage(QueueNames.DispatchNormal, "q1", work.ToJson(), 6, "r", DateTimeOffset.UtcNow), "Dispatch failed 5 times: boom", ct);
+
+        var failed = await recipients.GetAsync(id, number, ct);
+        Assert.Equal("FAILED", failed!.State);
+        Assert.Equal(DispatchHandler.PoisonCode, failed.ErrorCode);
+        Assert.Contains("boom", failed.ErrorDetail, StringComparison.Ordinal);
+        await CallbackAsync(hook, "FAILED");
+    }
+}
