@@ -16,9 +16,9 @@ public static class AccountsApi
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/accounts").WithTags("Accounts (admin)").RequireAuthorization(SmsPolicies.Admin);
-        group.MapPost("/", CreateAccount).WithName("CreateAccount").WithSummary("Create an account (admin key)").Accepts<JsonElement>("application/json");
+        group.MapPost("/", CreateAccount).WithName("CreateAccount").WithSummary("Create an account (admin key)");
         group.MapGet("/{id}", GetAccount).WithName("GetAccount");
-        group.MapPost("/{id}/credit", TopUp).WithName("TopUpAccount").WithSummary("Add credit").Accepts<JsonElement>("application/json");
+        group.MapPost("/{id}/credit", TopUp).WithName("TopUpAccount").WithSummary("Add credit");
         group.MapPost("/{id}/unblock", Unblock).WithName("UnblockAccount").WithSummary("Clear the content-policy block");
         group.MapGet("/{id}/ledger", GetLedger).WithName("GetLedger").WithSummary("Charges, penalties, refunds and top-ups, newest first");
         return endpoints;

@@ -14,7 +14,7 @@ public static class ForbiddenTermsApi
     {
         var group = endpoints.MapGroup("/admin/forbidden-terms").WithTags("Content policy (admin)").RequireAuthorization(SmsPolicies.Admin);
         group.MapGet("/", ListTerms).WithName("ListForbiddenTerms");
-        group.MapPost("/", AddTerm).WithName("AddForbiddenTerm").Accepts<JsonElement>("application/json");
+        group.MapPost("/", AddTerm).WithName("AddForbiddenTerm");
         group.MapDelete("/{term}", RemoveTerm).WithName("RemoveForbiddenTerm");
         return endpoints;
     }

@@ -25,7 +25,6 @@ public static class MessagesApi
         var group = endpoints.MapGroup("/messages").WithTags("Messages");
         group.MapPost("/", SendMessage).RequireAuthorization(SmsPolicies.Send).WithName("SendMessage")
             .WithSummary("Send an SMS to one or more recipients")
-            .Accepts<JsonElement>("application/json")
             .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status201Created)
             .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status200OK)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
@@ -33,7 +32,6 @@ public static class MessagesApi
         group.MapGet("/{id}", GetMessage).RequireAuthorization(SmsPolicies.Read).WithName("GetMessage").WithSummary("One message");
         group.MapPut("/{id}", UpdateMessage).RequireAuthorization(SmsPolicies.Send).WithName("UpdateMessage")
             .WithSummary("Add recipients or change scheduledAt while a transaction is open; close it with transaction: false")
-            .Accepts<JsonElement>("application/json")
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
         group.MapDelete("/{id}", CancelMessage).RequireAuthorization(SmsPolicies.Cancel).WithName("CancelMessage")
             .WithSummary("Cancel what has not been handed to a carrier (no refund)");

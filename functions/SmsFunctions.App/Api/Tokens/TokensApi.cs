@@ -20,7 +20,7 @@ public static class TokensApi
     public static IEndpointRouteBuilder MapTokensApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization(SmsPolicies.MintTokens);
-        group.MapPost("/", CreateToken).WithName("CreateToken").WithSummary("Mint a bearer token (shown once)").Accepts<JsonElement>("application/json");
+        group.MapPost("/", CreateToken).WithName("CreateToken").WithSummary("Mint a bearer token (shown once)");
         group.MapDelete("/{id}", RevokeToken).WithName("RevokeToken").WithSummary("Revoke a token (effective everywhere within 30 s)");
         return endpoints;
     }
