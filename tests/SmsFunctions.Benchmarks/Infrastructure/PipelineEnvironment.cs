@@ -79,6 +79,13 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
         return Encoding.UTF8.GetBytes($$"""{"sender":"Bench","recipients":["{{number}}"],"body":"{{text}}"{{callback}}}""");
     }
 
+    /// <summary>What a failure message needs to tell where messages got stuck: callbacks seen by state, SMS that
+    /// reached fakesmsc, and the app's last output.</summary>
+    public string Diagnose() =>
+        $"callbacks by state: {{{string.Join(", ", Callbacks.ByState.Select(kv => kv.Key + "=" + kv.Value))}}}, " +
+        $"callback problems: [{string.Join("; ", Callbacks.Problems)}], SMS at fakesmsc: {Kannel.SmscMessages.Count}." +
+        Environment.NewLine + App.Tail(15);
+
     public async ValueTask DisposeAsync()
     {
         Client?.Dispose();

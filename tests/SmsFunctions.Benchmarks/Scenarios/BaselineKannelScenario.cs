@@ -44,7 +44,7 @@ internal sealed class BaselineKannelScenario : IScenario
         ArgumentNullException.ThrowIfNull(result);
         var count = MessageCount(options);
         Console.WriteLine($"baseline-kannel: warm-up, then {Runs} runs of {count} messages at {KannelBaseline.Concurrency} concurrent clients");
-        var warmUp = await baseline.RunAsync(Math.Max(count / 5, 100), RunDeadline(options), cancellationToken).ConfigureAwait(false);
+        var warmUp = await baseline.RunAsync(Math.Max(count, 1_000), RunDeadline(options), cancellationToken).ConfigureAwait(false);
         if (!warmUp.Complete)
         {
             result.Failures.Add($"baseline-kannel warm-up incomplete: {warmUp}");

@@ -92,7 +92,7 @@ internal sealed class StorageCeilingScenario : IScenario
             var warmUp = await PipelineDriver.RunAsync(environment, 20, 8, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
             if (!warmUp.Complete)
             {
-                result.Failures.Add("pipeline warm-up (behind the counting proxy) incomplete: " + warmUp + " " + string.Join("; ", warmUp.SampleErrors));
+                result.Failures.Add("pipeline warm-up (behind the counting proxy) incomplete: " + warmUp + " " + string.Join("; ", warmUp.SampleErrors) + "; " + environment.Diagnose());
                 return;
             }
 
@@ -103,7 +103,7 @@ internal sealed class StorageCeilingScenario : IScenario
             var window = clock.Elapsed;
             if (!run.Complete)
             {
-                result.Failures.Add("pipeline behind the counting proxy did not deliver everything: " + run + " " + string.Join("; ", run.SampleErrors));
+                result.Failures.Add("pipeline behind the counting proxy did not deliver everything: " + run + " " + string.Join("; ", run.SampleErrors) + "; " + environment.Diagnose());
             }
 
             var delivered = Math.Max(run.CalledBack, 1);
