@@ -84,7 +84,12 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
     public string Diagnose() =>
         $"callbacks by state: {{{string.Join(", ", Callbacks.ByState.Select(kv => kv.Key + "=" + kv.Value))}}}, " +
         $"callback problems: [{string.Join("; ", Callbacks.Problems)}], SMS at fakesmsc: {Kannel.SmscMessages.Count}." +
-        Environment.NewLine + App.Tail(15);
+        Environment.NewLine + "app errors (last 200 lines, filtered): " + Environment.NewLine +
+        string.Join(Environment.NewLine, App.Tail(200).Split('\n')
+            .Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)
+                || l.Contains("Status:", StringComparison.Ordinal) || l.Contains("ErrorCode", StringComparison.Ordinal)
+                || l.Contains("warn:", StringComparison.Ordinal) || l.TrimStart().StartsWith("at SmsFunctions", StringComparison.Ordinal))
+            .TakeLast(40));
 
     public async ValueTask DisposeAsync()
     {

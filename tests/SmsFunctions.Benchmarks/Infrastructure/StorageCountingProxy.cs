@@ -98,8 +98,11 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
     private async Task ForwardAsync(HttpContext context, string service, int port)
     {
         var request = context.Request;
-        using var outgoing = new HttpRequestMessage(new HttpMethod(request.Method),
-            $"http://127.0.0.1:{port}{request.PathBase}{request.Path}{request.QueryString}");
+        // The raw request target, not Path: Kestrel decodes Path (%2B → +), and a re-encoded entity key would neither
+        // match the shared-key signature nor, for '+', mean the same key.
+        var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget
+            ?? $"{request.PathBase}{request.Path}{request.QueryString}";
+        using var outgoing = new HttpRequestMessage(new HttpMethod(request.Method), new Uri($"http://127.0.0.1:{port}{target}", UriKind.Absolute));
         if (request.ContentLength > 0 || request.Headers.ContainsKey("Transfer-Encoding") || request.ContentType is not null)
         {
             outgoing.Content = new StreamContent(request.Body);

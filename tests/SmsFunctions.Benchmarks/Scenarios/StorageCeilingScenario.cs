@@ -27,7 +27,7 @@ internal sealed class StorageCeilingScenario : IScenario
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(result);
-        var raw = await MeasureRawAsync(options, result, cancellationToken).ConfigureAwait(false);
+        var raw = options.OpsOnly ? null : await MeasureRawAsync(options, result, cancellationToken).ConfigureAwait(false);
         await MeasurePipelineCostAsync(options, result, raw, cancellationToken).ConfigureAwait(false);
     }
 
@@ -72,7 +72,7 @@ internal sealed class StorageCeilingScenario : IScenario
 
     /// <summary>Runs the pipeline through the counting proxy and divides. Skipped (not failed) when the app is not
     /// ready: the raw figures stand on their own.</summary>
-    private static async Task MeasurePipelineCostAsync(BenchOptions options, ScenarioResult result, RawCeiling raw, CancellationToken cancellationToken)
+    private static async Task MeasurePipelineCostAsync(BenchOptions options, ScenarioResult result, RawCeiling? raw, CancellationToken cancellationToken)
     {
         var count = options.Quick ? 100 : 500;
         PipelineEnvironment environment;
@@ -116,6 +116,14 @@ internal sealed class StorageCeilingScenario : IScenario
             result.Figures.Add(Figure.Single("queue operations per delivered message", "ops", queueOps, "≤ 1", queueOps <= 1));
             result.Figures.Add(Figure.Single("queue operations per delivered message, without empty polls", "ops", queueWorkOps, "≤ 1", queueWorkOps <= 1));
 
+            result.Details["operationsSpent"] = spent;
+            result.Details["operationsPerDeliveredMessage"] = spent.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value / (double)delivered, 3), StringComparer.Ordinal);
+            result.Details["countedWindowSeconds"] = Math.Round(window.TotalSeconds, 1);
+            result.Details["countedRun"] = run with { LatenciesMs = [] };
+            result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Operations counted by a reverse proxy between the app and Azurite over {window.TotalSeconds:0.0} s while {delivered} messages went from POST to DELIVERED callback (after a 20-message warm-up); idle queue polling in that window is included and also shown apart (\"queue receive (empty)\"). Breakdown per message: {string.Join(", ", spent.Select(kv => $"{kv.Key} {kv.Value / (double)delivered:0.##}"))}."));
+            if (raw is null) { return; }
+
             // A queue cycle is three operations (send, receive, delete); table operations are bounded by the
             // concurrent single-entity insert rate (batches count as one operation each).
             var tableCeiling = tableOps > 0 ? raw.ConcurrentInsertsPerSecond / tableOps : double.PositiveInfinity;
@@ -123,12 +131,6 @@ internal sealed class StorageCeilingScenario : IScenario
             result.Figures.Add(Figure.Single("pipeline ceiling from table operations", "msg/s", tableCeiling));
             result.Figures.Add(Figure.Single("pipeline ceiling from queue operations", "msg/s", queueCeiling));
             result.Figures.Add(Figure.Single("pipeline ceiling on this storage (lower of the two)", "msg/s", Math.Min(tableCeiling, queueCeiling), "≥ 500", Math.Min(tableCeiling, queueCeiling) >= 500));
-            result.Details["operationsSpent"] = spent;
-            result.Details["operationsPerDeliveredMessage"] = spent.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value / (double)delivered, 3), StringComparer.Ordinal);
-            result.Details["countedWindowSeconds"] = Math.Round(window.TotalSeconds, 1);
-            result.Details["countedRun"] = run with { LatenciesMs = [] };
-            result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"Operations counted by a reverse proxy between the app and Azurite over {window.TotalSeconds:0.0} s while {delivered} messages went from POST to DELIVERED callback (after a 20-message warm-up); idle queue polling in that window is included and also shown apart (\"queue receive (empty)\"). Breakdown per message: {string.Join(", ", spent.Select(kv => $"{kv.Key} {kv.Value / (double)delivered:0.##}"))}."));
         }
         finally
         {
