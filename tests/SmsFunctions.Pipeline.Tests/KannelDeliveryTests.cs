@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using SmsFunctions.App.Callbacks;
 
 namespace SmsFunctions.Pipeline.Tests;
@@ -73,7 +74,28 @@ public sealed class KannelDeliveryTests(PipelineFixture fixture)
             body = "Hello {{name}}, your parcel is on its way.",
         }, ct);
 
-        var reached = await fixture.Kannel.WaitForSmscAsync(m => m.From == sender, count, TimeSpan.FromSeconds(120));
+        var started = DateTime.UtcNow;
+        IReadOnlyList<SmsFunctions.Testing.Kannel.SmscMessage> reached;
+        try
+        {
+            reached = await fixture.Kannel.WaitForSmscAsync(m => m.From == sender, count, TimeSpan.FromSeconds(120));
+        }
+        catch (TimeoutException)
+        {
+            var states = new Dictionary<string, int>();
+            var store = fixture.Gateway.Services.GetRequiredService<SmsFunctions.Storage.Messages.RecipientStore>();
+            await foreach (var r in store.QueryAsync(id, cancellationToken: ct))
+            {
+                var key = r.State + " " + r.ErrorCode + " " + r.ErrorDetail;
+                states[key] = states.GetValueOrDefault(key) + 1;
+            }
+
+            Assert.Fail($"Only {fixture.Kannel.SmscMessages.Count(m => m.From == sender)} of {count} reached the SMSC in {(DateTime.UtcNow - started).TotalSeconds:0} s; recipients: "
+                + string.Join("; ", states.Select(kv => $"{kv.Key} × {kv.Value}")));
+            throw;
+        }
+
+        TestContext.Current.SendDiagnosticMessage($"{count} recipients reached the SMSC in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
         Assert.Equal(count, reached.Select(m => m.To).Distinct().Count());
         Assert.Contains(reached, m => m.Text.StartsWith("Hello Guest", StringComparison.Ordinal));
 

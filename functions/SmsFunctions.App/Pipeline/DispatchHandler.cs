@@ -23,7 +23,9 @@ namespace SmsFunctions.App.Pipeline;
 /// </summary>
 public sealed partial class DispatchHandler(
     MessageStore messages,
+    MessageHeaderCache headers,
     RecipientStore recipients,
+    RecipientStateWriter writer,
     RecipientRanges ranges,
     CarrierRouter router,
     CallbackEnqueuer callbacks,
@@ -95,7 +97,8 @@ public sealed partial class DispatchHandler(
         activity?.SetTag("sms.message_id", item.MessageId);
         activity?.SetTag("sms.chunk", item.Chunk);
 
-        var header = await messages.GetAsync(item.AccountId, item.MessageId, cancellationToken);
+        // Read fresh, not from the cache: a cancellation must be seen before anything is submitted.
+        var header = await headers.RefreshAsync(item.AccountId, item.MessageId, cancellationToken);
         if (header is null)
         {
             LogMissing(logger, item.MessageId);
@@ -156,13 +159,18 @@ public sealed partial class DispatchHandler(
         if (claimed.Count > 0)
         {
             var template = BodyTemplate.Parse(header.Body);
+            // Each outcome is written as soon as the carrier answers: receipts follow within milliseconds, and a
+            // write held back for a whole chunk would collide with most of them. Not cancelled midway: a submitted
+            // SMS must have its outcome recorded.
             await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, opts.SubmitConcurrency), CancellationToken = CancellationToken.None },
-                async (row, _) => await SubmitAsync(header, template, row, CancellationToken.None));
-            await WriteOutcomesAsync(item.MessageId, claimed, cancellationToken);
-            foreach (var row in claimed)
-            {
-                events.Add(new CallbackEvent(item.AccountId, item.MessageId, row.Number, row.State, time.GetUtcNow()));
-            }
+                async (row, _) =>
+                {
+                    await SubmitAsync(header, template, row, CancellationToken.None);
+                    if (await WriteOutcomeAsync(row, CancellationToken.None))
+                    {
+                        lock (events) { events.Add(new CallbackEvent(item.AccountId, item.MessageId, row.Number, row.State, time.GetUtcNow())); }
+                    }
+                });
         }
 
         await AfterChangesAsync(header, events, cancellationToken);
@@ -178,6 +186,7 @@ public sealed partial class DispatchHandler(
             if (await recipients.TryReplaceBatchAsync(messageId, batch, cancellationToken))
             {
                 claimed.AddRange(batch);
+                foreach (var row in batch) { writer.Remember(row); }
                 continue;
             }
 
@@ -195,6 +204,7 @@ public sealed partial class DispatchHandler(
                 if (await recipients.TryReplaceAsync(fresh, cancellationToken))
                 {
                     claimed.Add(fresh);
+                    writer.Remember(fresh);
                 }
             }
         }
@@ -280,64 +290,45 @@ public sealed partial class DispatchHandler(
         row.UpdatedAt = time.GetUtcNow();
     }
 
-    /// <summary>Writes the outcomes. A receipt may have landed first (the sandbox answers in milliseconds): then the
-    /// row is re-read and only what moves it forward is kept, plus the carrier details.</summary>
-    private async Task WriteOutcomesAsync(string messageId, List<RecipientEntity> rows, CancellationToken cancellationToken)
+    /// <summary>Writes one outcome. A receipt may have landed first (the sandbox and Kannel answer in milliseconds):
+    /// then only what moves the recipient forward is kept, plus the carrier details. True when this outcome set the state.</summary>
+    private async Task<bool> WriteOutcomeAsync(RecipientEntity outcome, CancellationToken cancellationToken)
     {
-        foreach (var batch in rows.Chunk(TableBatches.MaxActions))
+        _ = LifecycleApiNames.TryParseApiName(outcome.State, out RecipientState wanted);
+        var applied = false;
+        var written = await writer.UpdateAsync(outcome.MessageId, outcome.Number, fresh =>
         {
-            if (await recipients.TryReplaceBatchAsync(messageId, batch, cancellationToken))
-            {
-                continue;
-            }
-
-            foreach (var row in batch)
-            {
-                if (await recipients.TryReplaceAsync(row, cancellationToken))
-                {
-                    continue;
-                }
-
-                _ = LifecycleApiNames.TryParseApiName(row.State, out RecipientState wanted);
-                var outcome = row;
-                await TransitionAsync(row, wanted, fresh =>
-                {
-                    fresh.Carrier = outcome.Carrier;
-                    fresh.CarrierReference ??= outcome.CarrierReference;
-                    fresh.RoutingJson = outcome.RoutingJson;
-                    fresh.SentAt ??= outcome.SentAt;
-                    fresh.ErrorCode ??= outcome.ErrorCode;
-                    fresh.ErrorDetail ??= outcome.ErrorDetail;
-                }, cancellationToken, alwaysWrite: true);
-            }
-        }
+            _ = LifecycleApiNames.TryParseApiName(fresh.State, out RecipientState current);
+            applied = RecipientStateMachine.Classify(current, wanted) == TransitionOutcome.Applied;
+            if (applied) { fresh.State = outcome.State; }
+            fresh.Carrier = outcome.Carrier;
+            fresh.CarrierReference ??= outcome.CarrierReference;
+            fresh.RoutingJson = outcome.RoutingJson;
+            fresh.SentAt ??= outcome.SentAt;
+            fresh.ErrorCode ??= outcome.ErrorCode;
+            fresh.ErrorDetail ??= outcome.ErrorDetail;
+            fresh.UpdatedAt = time.GetUtcNow();
+            return true;
+        }, cancellationToken);
+        if (written is not null) { outcome.State = written.State; }
+        return applied && written is not null;
     }
 
-    /// <summary>
-    /// Moves a recipient to <paramref name="to"/> if the state machine allows it from its current (re-read) state,
-    /// retrying on ETag conflicts. Returns the updated row when the state changed; null when it was ignored.
-    /// </summary>
-    private async Task<RecipientEntity?> TransitionAsync(
-        RecipientEntity row, RecipientState to, Action<RecipientEntity> change, CancellationToken cancellationToken, bool alwaysWrite = false)
+    /// <summary>Moves a recipient to <paramref name="to"/> if the state machine allows it from its current state.
+    /// Returns the updated row when the state changed; null when it was ignored.</summary>
+    private async Task<RecipientEntity?> TransitionAsync(RecipientEntity row, RecipientState to, Action<RecipientEntity> change, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 8; attempt++)
+        var written = await writer.UpdateAsync(row.MessageId, row.Number, fresh =>
         {
-            var fresh = attempt == 0 && !alwaysWrite ? row : await recipients.GetAsync(row.MessageId, row.Number, cancellationToken);
-            if (fresh is null) { return null; }
             _ = LifecycleApiNames.TryParseApiName(fresh.State, out RecipientState current);
-            var applies = RecipientStateMachine.Classify(current, to) == TransitionOutcome.Applied;
-            if (!applies && !alwaysWrite) { return null; }
+            if (RecipientStateMachine.Classify(current, to) != TransitionOutcome.Applied) { return false; }
             change(fresh);
-            if (applies) { fresh.State = to.ToApiName(); }
+            fresh.State = to.ToApiName();
             fresh.UpdatedAt = time.GetUtcNow();
-            if (await recipients.TryReplaceAsync(fresh, cancellationToken))
-            {
-                if (applies) { PipelineMetrics.StateChanges.Add(1, new KeyValuePair<string, object?>("state", fresh.State)); }
-                return applies ? fresh : null;
-            }
-        }
-
-        return null;
+            return true;
+        }, cancellationToken);
+        if (written is not null) { PipelineMetrics.StateChanges.Add(1, new KeyValuePair<string, object?>("state", written.State)); }
+        return written;
     }
 
     /// <summary>Stamps the message (first sent time, its state when it has one recipient) and queues the callbacks.</summary>
@@ -348,7 +339,7 @@ public sealed partial class DispatchHandler(
             return;
         }
 
-        await MessageStamp.ApplyAsync(messages, header, events, time, cancellationToken);
+        await MessageStamp.ApplyAsync(messages, headers, header, events, time, cancellationToken);
         if (!string.IsNullOrEmpty(header.CallbackJson))
         {
             await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken);

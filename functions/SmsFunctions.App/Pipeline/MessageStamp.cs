@@ -11,7 +11,7 @@ namespace SmsFunctions.App.Pipeline;
 /// </summary>
 public static class MessageStamp
 {
-    public static async Task ApplyAsync(MessageStore messages, MessageEntity header, IReadOnlyList<CallbackEvent> events, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task ApplyAsync(MessageStore messages, MessageHeaderCache headers, MessageEntity header, IReadOnlyList<CallbackEvent> events, TimeProvider time, CancellationToken cancellationToken)
     {
         var current = header;
         for (var attempt = 0; attempt < 6 && current is not null; attempt++)
@@ -39,11 +39,21 @@ public static class MessageStamp
             patch[nameof(MessageEntity.UpdatedAt)] = time.GetUtcNow();
             if (await messages.TryMergeAsync(patch, current.ETag, cancellationToken) is { } etag)
             {
-                current.ETag = etag;
+                // Keep the cached copy in step with what was just written.
+                var written = await headers.GetAsync(current.AccountId, current.Id, cancellationToken) ?? current;
+                lock (written)
+                {
+                    if (patch.TryGetValue(nameof(MessageEntity.SentAt), out var s)) { written.SentAt = (DateTimeOffset?)s; }
+                    if (patch.TryGetValue(nameof(MessageEntity.DeliveredAt), out var d)) { written.DeliveredAt = (DateTimeOffset?)d; }
+                    if (patch.TryGetValue(nameof(MessageEntity.State), out var st)) { written.State = (string)st; }
+                    written.DispatchState = DispatchStates.Dispatched;
+                    written.ETag = etag;
+                }
+
                 return;
             }
 
-            current = await messages.GetAsync(current.AccountId, current.Id, cancellationToken);
+            current = await headers.RefreshAsync(current.AccountId, current.Id, cancellationToken);
         }
     }
 

@@ -28,6 +28,8 @@ public static class PipelineExtensions
         services.AddTriggerRuntime(configuration);
 
         services.AddSingleton<RecipientRanges>();
+        services.AddSingleton<RecipientStateWriter>();
+        services.AddSingleton<MessageHeaderCache>();
         services.AddSingleton<CallbackEnqueuer>();
         services.AddSingleton<DispatchEnqueuer>();
         services.Replace(ServiceDescriptor.Singleton<IAcceptedMessageNotifier>(sp => sp.GetRequiredService<DispatchEnqueuer>()));

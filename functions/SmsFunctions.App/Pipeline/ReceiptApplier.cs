@@ -11,7 +11,8 @@ namespace SmsFunctions.App.Pipeline;
 /// </summary>
 public sealed partial class ReceiptApplier(
     MessageStore messages,
-    RecipientStore recipients,
+    MessageHeaderCache headers,
+    RecipientStateWriter writer,
     CallbackEnqueuer callbacks,
     TimeProvider time,
     ILogger<ReceiptApplier> logger) : IDeliveryReceiptSink
@@ -19,48 +20,44 @@ public sealed partial class ReceiptApplier(
     public async Task AcceptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receipt);
-        for (var attempt = 0; attempt < 8; attempt++)
+        var found = false;
+        var row = await writer.UpdateAsync(receipt.MessageId, receipt.Recipient, r =>
         {
-            var row = await recipients.GetAsync(receipt.MessageId, receipt.Recipient, cancellationToken);
-            if (row is null)
-            {
-                LogUnknown(logger, receipt.Carrier, receipt.MessageId, receipt.Recipient);
-                return;
-            }
-
-            _ = LifecycleApiNames.TryParseApiName(row.State, out RecipientState current);
+            found = true;
+            _ = LifecycleApiNames.TryParseApiName(r.State, out RecipientState current);
             var outcome = RecipientStateMachine.Classify(current, receipt.State);
             if (outcome != TransitionOutcome.Applied)
             {
                 if (outcome == TransitionOutcome.Invalid) { LogInvalid(logger, receipt.MessageId, receipt.Recipient, current, receipt.State); }
-                return;
+                return false;
             }
 
-            row.State = receipt.State.ToApiName();
-            row.UpdatedAt = time.GetUtcNow();
-            row.CarrierReference ??= receipt.CarrierReference;
-            row.Carrier ??= receipt.Carrier;
-            if (receipt.State is RecipientState.Sent or RecipientState.Buffered or RecipientState.Delivered) { row.SentAt ??= receipt.At; }
-            if (receipt.State == RecipientState.Delivered) { row.DeliveredAt = receipt.At; }
-            if (receipt.ErrorCode is not null) { row.ErrorCode = receipt.ErrorCode; row.ErrorDetail = receipt.Detail; }
-            if (!await recipients.TryReplaceAsync(row, cancellationToken))
-            {
-                continue;
-            }
+            r.State = receipt.State.ToApiName();
+            r.UpdatedAt = time.GetUtcNow();
+            r.CarrierReference ??= receipt.CarrierReference;
+            r.Carrier ??= receipt.Carrier;
+            if (receipt.State is RecipientState.Sent or RecipientState.Buffered or RecipientState.Delivered) { r.SentAt ??= receipt.At; }
+            if (receipt.State == RecipientState.Delivered) { r.DeliveredAt = receipt.At; }
+            if (receipt.ErrorCode is not null) { r.ErrorCode = receipt.ErrorCode; r.ErrorDetail = receipt.Detail; }
+            return true;
+        }, cancellationToken);
 
-            PipelineMetrics.StateChanges.Add(1, new KeyValuePair<string, object?>("state", row.State));
-            var header = await messages.GetAsync(row.AccountId, row.MessageId, cancellationToken);
-            if (header is not null)
-            {
-                CallbackEvent[] events = [new CallbackEvent(row.AccountId, row.MessageId, row.Number, row.State, receipt.At)];
-                await MessageStamp.ApplyAsync(messages, header, events, time, cancellationToken);
-                if (!string.IsNullOrEmpty(header.CallbackJson))
-                {
-                    await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken);
-                }
-            }
-
+        if (row is null)
+        {
+            if (!found) { LogUnknown(logger, receipt.Carrier, receipt.MessageId, receipt.Recipient); }
             return;
+        }
+
+        PipelineMetrics.StateChanges.Add(1, new KeyValuePair<string, object?>("state", row.State));
+        var header = await headers.GetAsync(row.AccountId, row.MessageId, cancellationToken);
+        if (header is not null)
+        {
+            CallbackEvent[] events = [new CallbackEvent(row.AccountId, row.MessageId, row.Number, row.State, receipt.At)];
+            await MessageStamp.ApplyAsync(messages, headers, header, events, time, cancellationToken);
+            if (!string.IsNullOrEmpty(header.CallbackJson))
+            {
+                await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken);
+            }
         }
     }
 
