@@ -110,7 +110,15 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
         Assert.StartsWith("application/x-www-form-urlencoded", requests[0].Headers["Content-Type"], StringComparison.Ordinal);
         Assert.Contains(flaky.Requests, r => r.AnsweredStatus == 500);
 
-        var attempts = await fixture.Gateway.Services.GetRequiredService<CallbackAttemptStore>().ListAsync(id, cancellationToken: ct);
+        // The attempt is recorded just after the receiver answered: wait for the record, bounded.
+        var store = fixture.Gateway.Services.GetRequiredService<CallbackAttemptStore>();
+        IReadOnlyList<CallbackAttempt> attempts = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(50, ct))
+        {
+            attempts = await store.ListAsync(id, cancellationToken: ct);
+            if (attempts.Any(a => a.Outcome == CallbackAttemptOutcome.Delivered)) { break; }
+        }
+
         Assert.Contains(attempts, a => a.StatusCode == 500 && a.Outcome == CallbackAttemptOutcome.WillRetry);
         Assert.Contains(attempts, a => a.StatusCode == 200 && a.Outcome == CallbackAttemptOutcome.Delivered && a.Attempt > 1);
         Assert.All(attempts, a => Assert.True(a.LatencyMs >= 0));

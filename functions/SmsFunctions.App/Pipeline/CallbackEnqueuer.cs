@@ -2,19 +2,51 @@ using SmsFunctions.Queues;
 
 namespace SmsFunctions.App.Pipeline;
 
-/// <summary>Puts state-change events on the callbacks queue, many events to a queue message.</summary>
-public sealed class CallbackEnqueuer(IQueueSender queues)
+/// <summary>
+/// Puts state-change events on the callbacks queue, many events to a queue message: events raised at about the same
+/// time (receipts of many messages) share a queue message through a group commit, and the caller returns only once
+/// its event is on the queue.
+/// </summary>
+public sealed class CallbackEnqueuer
 {
     /// <summary>Events per queue message: well under the 64 KB message limit.</summary>
     public const int EventsPerMessage = 200;
 
+    /// <summary>The states reported to webhooks: the delivery report (seed 002), i.e. every final state.</summary>
+    public static readonly IReadOnlySet<string> ReportedStates = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "DELIVERED", "UNDELIVERED", "FAILED", "EXPIRED", "REJECTED", "CANCELED",
+    };
+
+    private readonly IQueueSender _queues;
+    private readonly GroupCommit<CallbackEvent> _group;
+
+    public CallbackEnqueuer(IQueueSender queues)
+    {
+        _queues = queues;
+        _group = new GroupCommit<CallbackEvent>((events, ct) => SendAsync(events, null, ct), EventsPerMessage, TimeSpan.FromMilliseconds(5));
+    }
+
+    /// <summary>Queues the events whose state is reported; others are dropped here.</summary>
     public async Task EnqueueAsync(IReadOnlyList<CallbackEvent> events, TimeSpan? delay = null, CancellationToken cancellationToken = default)
     {
-        if (events.Count == 0)
+        var reported = events.Where(e => ReportedStates.Contains(e.State)).ToList();
+        if (reported.Count == 0)
         {
             return;
         }
 
+        if (delay is null && reported.Count == 1)
+        {
+            await _group.AddAsync(reported[0], cancellationToken);
+            return;
+        }
+
+        await SendAsync(reported, delay, cancellationToken);
+    }
+
+    private async Task SendAsync(IReadOnlyList<CallbackEvent> events, TimeSpan? delay, CancellationToken cancellationToken)
+    {
         var messages = events.Chunk(EventsPerMessage)
             .Select(group => new OutgoingQueueMessage(
                 group.Length == 1 ? group[0].Id : $"{group[0].Id}+{group.Length}",
@@ -23,11 +55,11 @@ public sealed class CallbackEnqueuer(IQueueSender queues)
             .ToList();
         if (messages.Count == 1)
         {
-            await queues.SendAsync(QueueNames.Callbacks, messages[0], cancellationToken);
+            await _queues.SendAsync(QueueNames.Callbacks, messages[0], cancellationToken);
         }
         else
         {
-            await queues.SendBatchAsync(QueueNames.Callbacks, messages, cancellationToken);
+            await _queues.SendBatchAsync(QueueNames.Callbacks, messages, cancellationToken);
         }
     }
 }

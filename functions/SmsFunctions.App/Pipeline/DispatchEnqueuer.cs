@@ -5,6 +5,9 @@ using SmsFunctions.Core.Pricing;
 using SmsFunctions.Queues;
 using SmsFunctions.Storage.Messages;
 using SmsFunctions.Storage.Scheduling;
+using SmsFunctions.Storage.Tables;
+using Azure;
+using Azure.Data.Tables;
 
 namespace SmsFunctions.App.Pipeline;
 
@@ -14,14 +17,39 @@ namespace SmsFunctions.App.Pipeline;
 /// send and the row removal only means the row is found again and the message enqueued twice, which the per-recipient
 /// dispatch claim makes harmless.
 /// </summary>
-public sealed partial class DispatchEnqueuer(
-    IQueueSender queues,
-    RecipientStore recipients,
-    ScheduleIndex schedule,
-    IOptionsMonitor<PipelineOptions> options,
-    TimeProvider time,
-    ILogger<DispatchEnqueuer> logger) : IAcceptedMessageNotifier
+public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
 {
+    private readonly IQueueSender queues;
+    private readonly RecipientStore recipients;
+    private readonly ScheduleIndex schedule;
+    private readonly SmsTables tables;
+    private readonly IOptionsMonitor<PipelineOptions> options;
+    private readonly TimeProvider time;
+    private readonly ILogger<DispatchEnqueuer> logger;
+    private readonly Dictionary<PriorityBand, GroupCommit<AcceptedMessage>> _groups;
+
+    public DispatchEnqueuer(
+        IQueueSender queues,
+        RecipientStore recipients,
+        ScheduleIndex schedule,
+        SmsTables tables,
+        IOptionsMonitor<PipelineOptions> options,
+        TimeProvider time,
+        ILogger<DispatchEnqueuer> logger)
+    {
+        this.queues = queues;
+        this.recipients = recipients;
+        this.schedule = schedule;
+        this.tables = tables;
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
+        var linger = TimeSpan.FromMilliseconds(options.CurrentValue.GroupCommitMilliseconds);
+        _groups = Enum.GetValues<PriorityBand>().ToDictionary(
+            band => band,
+            band => new GroupCommit<AcceptedMessage>((batch, ct) => SendGroupAsync(band, batch, ct), options.CurrentValue.ItemsPerDispatchMessage, linger));
+    }
+
     public async Task NotifyAcceptedAsync(AcceptedMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -30,8 +58,42 @@ public sealed partial class DispatchEnqueuer(
             return; // Scheduled for later: FireScheduled moves it when due.
         }
 
-        await EnqueueAsync(message.AccountId, message.MessageId, message.Band, message.RecipientCount, cancellationToken);
-        await schedule.RemoveAsync(message.MessageId, message.DueAt, cancellationToken);
+        if (message.RecipientCount > Math.Max(1, options.CurrentValue.ChunkSize))
+        {
+            await EnqueueAsync(message.AccountId, message.MessageId, message.Band, message.RecipientCount, cancellationToken);
+            await schedule.RemoveAsync(message.MessageId, message.DueAt, cancellationToken);
+            return;
+        }
+
+        // Small messages accepted at about the same time travel together in one queue message.
+        await _groups[message.Band].AddAsync(message, cancellationToken);
+    }
+
+    /// <summary>One queue message for a group of small messages, then their Schedule rows removed, 100 to a batch.</summary>
+    private async Task SendGroupAsync(PriorityBand band, IReadOnlyList<AcceptedMessage> group, CancellationToken cancellationToken)
+    {
+        var work = new DispatchWork(1, group.Select(m => new DispatchItem(m.AccountId, m.MessageId)).ToList());
+        var id = group.Count == 1 ? $"d-{group[0].MessageId}-0" : $"d-{group[0].MessageId}-g{group.Count}";
+        await queues.SendAsync(band.QueueName(), new OutgoingQueueMessage(id, work.ToJson(), CorrelationId: Activity.Current?.Id), cancellationToken);
+        PipelineMetrics.Queued.Add(group.Sum(m => m.RecipientCount), new KeyValuePair<string, object?>("band", band.ToString()));
+
+        foreach (var bucket in group.GroupBy(m => ScheduleIndex.BucketOf(m.DueAt)))
+        {
+            foreach (var chunk in bucket.Chunk(TableBatches.MaxActions))
+            {
+                try
+                {
+                    await tables.Schedule.SubmitTransactionAsync(
+                        chunk.Select(m => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(bucket.Key, m.MessageId), ETag.All)),
+                        cancellationToken);
+                }
+                catch (TableTransactionFailedException)
+                {
+                    // A row already gone fails the whole batch: remove the rest one by one.
+                    foreach (var m in chunk) { await schedule.RemoveAsync(m.MessageId, m.DueAt, cancellationToken); }
+                }
+            }
+        }
     }
 
     /// <summary>Sends the dispatch work of one message to its band's queue; returns the number of queue messages.</summary>

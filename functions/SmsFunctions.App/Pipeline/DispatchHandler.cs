@@ -52,13 +52,14 @@ public sealed partial class DispatchHandler(
         }
 
         TimeSpan? retry = null;
-        foreach (var item in work.Items)
-        {
-            if (await DispatchItemAsync(item, cancellationToken) is { } wait)
+        await Parallel.ForEachAsync(work.Items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.CurrentValue.SubmitConcurrency), CancellationToken = cancellationToken },
+            async (item, ct) =>
             {
-                retry = retry is null || wait > retry ? wait : retry;
-            }
-        }
+                if (await DispatchItemAsync(item, ct) is { } wait)
+                {
+                    lock (work) { retry = retry is null || wait > retry ? wait : retry; }
+                }
+            });
 
         return retry is { } delay ? QueueHandlingResult.RetryAfter(delay, "recipients still claimed by another dispatcher") : QueueHandlingResult.Completed;
     }

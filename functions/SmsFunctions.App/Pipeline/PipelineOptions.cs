@@ -25,6 +25,12 @@ public sealed class PipelineOptions
     /// row. Turning it off shows, in tests, what a crash between the table write and the queue send leaves behind.</summary>
     public bool EnqueueOnAccept { get; set; } = true;
 
+    /// <summary>How long the first of several near-simultaneous sends waits for others to share its queue message.</summary>
+    public int GroupCommitMilliseconds { get; set; } = 5;
+
+    /// <summary>At most this many small messages share one dispatch queue message.</summary>
+    public int ItemsPerDispatchMessage { get; set; } = 50;
+
     public TimeSpan ClaimTimeout => TimeSpan.FromSeconds(ClaimTimeoutSeconds);
 
     public TimeSpan OutboxGrace => TimeSpan.FromSeconds(OutboxGraceSeconds);
