@@ -122,6 +122,15 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
         Assert.Contains(attempts, a => a.StatusCode == 500 && a.Outcome == CallbackAttemptOutcome.WillRetry);
         Assert.Contains(attempts, a => a.StatusCode == 200 && a.Outcome == CallbackAttemptOutcome.Delivered && a.Attempt > 1);
         Assert.All(attempts, a => Assert.True(a.LatencyMs >= 0));
+
+        // The same attempts are on the message for its owner, and invisible to another account.
+        using var listed = await customer.Client.GetAsync(new Uri($"/api/messages/{id}/callbacks", UriKind.Relative), ct);
+        var data = JsonNode.Parse(await listed.Content.ReadAsStringAsync(ct))!["data"]!.AsArray();
+        Assert.Contains(data, a => a!["statusCode"]?.GetValue<int>() == 500 && a["outcome"]!.GetValue<string>() == "WillRetry");
+        Assert.Contains(data, a => a!["statusCode"]?.GetValue<int>() == 200 && a["outcome"]!.GetValue<string>() == "Delivered");
+        var stranger = await fixture.Gateway.CreateCustomerAsync(cancellationToken: ct);
+        using var hidden = await stranger.Client.GetAsync(new Uri($"/api/messages/{id}/callbacks", UriKind.Relative), ct);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, hidden.StatusCode);
     }
 
     [Fact]

@@ -68,6 +68,7 @@ public static class PipelineExtensions
     public static IEndpointRouteBuilder MapSmsPipeline(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapKannelReceipts();
+        endpoints.MapCallbackAttemptsApi();
         endpoints.MapFunctionInvocations();
         return endpoints;
     }

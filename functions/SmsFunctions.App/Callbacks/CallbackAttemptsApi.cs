@@ -1,0 +1,44 @@
+using System.Security.Claims;
+using SmsFunctions.App.Api;
+using SmsFunctions.App.Api.Auth;
+using SmsFunctions.App.Api.Common;
+using SmsFunctions.Storage.Messages;
+
+namespace SmsFunctions.App.Callbacks;
+
+/// <summary><c>GET /api/messages/{id}/callbacks</c>: every webhook attempt of a message (time, status, latency, outcome).</summary>
+public static class CallbackAttemptsApi
+{
+    public static IEndpointRouteBuilder MapCallbackAttemptsApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/messages/{id}/callbacks", ListAttempts)
+            .RequireAuthorization(SmsPolicies.Read)
+            .WithTags("Messages")
+            .WithName("ListCallbackAttempts")
+            .WithSummary("Webhook delivery attempts of a message, oldest first");
+        return endpoints;
+    }
+
+    public static async Task<IResult> ListAttempts(string id, ClaimsPrincipal user, MessageStore messages, CallbackAttemptStore attempts, CancellationToken cancellationToken)
+    {
+        // Another account's message is a 404, exactly like a message that does not exist.
+        if (user.AccountIdOf() is not { } accountId || await messages.GetAsync(accountId, id, cancellationToken) is null)
+        {
+            return ApiProblem.Create(StatusCodes.Status404NotFound, ApiErrorCodes.MessageNotFound, "No such message.", $"There is no message {id} on this account.");
+        }
+
+        var list = await attempts.ListAsync(id, cancellationToken: cancellationToken);
+        var data = list.Select(a => new
+        {
+            recipient = a.Recipient,
+            @event = a.Event,
+            attempt = a.Attempt,
+            at = a.At,
+            statusCode = a.StatusCode,
+            latencyMs = a.LatencyMs,
+            outcome = a.Outcome.ToString(),
+            error = a.Error,
+        }).ToList();
+        return TypedResults.Ok(ApiEnvelope.Ok(data, data.Count == 1 ? "1 Result" : $"{data.Count} Results", null));
+    }
+}
