@@ -15,6 +15,9 @@ public sealed class CallbackThrower(HttpClient http, IOptionsMonitor<CallbackOpt
 {
     public const string HttpClientName = "callbacks";
 
+    // Receivers read "+39…", not "\u002B39…": the body is UTF-8 JSON, not HTML, so only what JSON requires is escaped.
+    private static readonly JsonSerializerOptions PayloadJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public async Task<(int? Status, double LatencyMs, string? Error, bool Gone)> SendAsync(
         CallbackSpec spec, JsonNode message, string secret, CancellationToken cancellationToken = default)
     {
@@ -65,15 +68,15 @@ public sealed class CallbackThrower(HttpClient http, IOptionsMonitor<CallbackOpt
             contentType = "application/json";
             var payload = new JsonObject { [spec.Field] = message.DeepClone() };
             if (spec.Custom is not null) { payload["custom"] = spec.Custom.DeepClone(); }
-            return JsonSerializer.SerializeToUtf8Bytes(payload);
+            return JsonSerializer.SerializeToUtf8Bytes(payload, PayloadJson);
         }
 
         contentType = "application/x-www-form-urlencoded";
         var form = new StringBuilder();
-        form.Append(Uri.EscapeDataString(spec.Field)).Append('=').Append(Uri.EscapeDataString(message.ToJsonString()));
+        form.Append(Uri.EscapeDataString(spec.Field)).Append('=').Append(Uri.EscapeDataString(message.ToJsonString(PayloadJson)));
         if (spec.Custom is not null)
         {
-            form.Append("&custom=").Append(Uri.EscapeDataString(spec.Custom.ToJsonString()));
+            form.Append("&custom=").Append(Uri.EscapeDataString(spec.Custom.ToJsonString(PayloadJson)));
         }
 
         return Encoding.UTF8.GetBytes(form.ToString());
