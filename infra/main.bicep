@@ -25,6 +25,10 @@ param adminApiKey string
 @description('Password of the Kannel sendsms user, stored in Key Vault; leave empty when Kannel is not used.')
 param kannelPassword string = ''
 
+@secure()
+@description('Secret (16+ characters) that signs our ids inside Kannel\'s dlr-url, stored in Key Vault; needed when Kannel is used.')
+param kannelReceiptSecret string = ''
+
 @description('Carrier used when no routing rule matches (Sms:Routing:DefaultCarrier).')
 param defaultCarrier string = 'Sandbox'
 
@@ -122,6 +126,7 @@ module keyVault 'modules/keyvault.bicep' = {
     tags: tags
     adminApiKey: adminApiKey
     kannelPassword: kannelPassword
+    kannelReceiptSecret: kannelReceiptSecret
   }
 }
 
@@ -162,6 +167,7 @@ module functionApp 'modules/functionapp.bicep' = {
     kannelSendSmsUrl: kannelSendSmsUrl
     kannelUsername: kannelUsername
     kannelCredentialUri: keyVault.outputs.kannelCredentialUri
+    kannelReceiptSecretUri: keyVault.outputs.kannelReceiptSecretUri
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }

@@ -20,6 +20,6 @@ public sealed class StorageOptions
     /// <summary>Prefix of every table name, so that tests (and several deployments in one account) stay apart.</summary>
     public string TablePrefix { get; set; } = "sms";
 
-    public bool UsesDevelopmentStorage =>
+    public bool UsesDevelopmentStorage => TableServiceUri is null &&
         string.Equals(ConnectionString?.Trim().TrimEnd(';'), DevelopmentStorage, StringComparison.OrdinalIgnoreCase);
 }

@@ -33,9 +33,10 @@ public static class StorageServiceCollectionExtensions
             var clientOptions = new TableClientOptions();
             clientOptions.Retry.MaxRetries = 3;
             clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
-            return !string.IsNullOrWhiteSpace(options.ConnectionString)
-                ? new TableServiceClient(options.ConnectionString, clientOptions)
-                : new TableServiceClient(options.TableServiceUri, new DefaultAzureCredential(), clientOptions);
+            // A service URI (Azure, managed identity) wins over the connection string, whose default is the emulator.
+            return options.TableServiceUri is not null
+                ? new TableServiceClient(options.TableServiceUri, new DefaultAzureCredential(), clientOptions)
+                : new TableServiceClient(options.ConnectionString, clientOptions);
         });
         return services;
     }

@@ -23,6 +23,7 @@ param defaultCarrier string
 param kannelSendSmsUrl string
 param kannelUsername string
 param kannelCredentialUri string
+param kannelReceiptSecretUri string
 
 @minValue(40)
 @maxValue(1000)
@@ -57,7 +58,8 @@ var kannelSettings = empty(kannelSendSmsUrl)
         Sms__Carriers__Kannel__SendSmsUrl: kannelSendSmsUrl
         Sms__Carriers__Kannel__Username: kannelUsername
       },
-      empty(kannelCredentialUri) ? {} : { Sms__Carriers__Kannel__Password: '@Microsoft.KeyVault(SecretUri=${kannelCredentialUri})' }
+      empty(kannelCredentialUri) ? {} : { Sms__Carriers__Kannel__Password: '@Microsoft.KeyVault(SecretUri=${kannelCredentialUri})' },
+      empty(kannelReceiptSecretUri) ? {} : { Sms__Carriers__Kannel__ReceiptSecret: '@Microsoft.KeyVault(SecretUri=${kannelReceiptSecretUri})' }
     )
 
 var appSettings = union(

@@ -13,6 +13,10 @@ param adminApiKey string
 @description('Password of the Kannel sendsms user; no secret is stored when empty.')
 param kannelPassword string
 
+@secure()
+@description('Secret that signs the ids in Kannel\'s receipt URL; no secret is stored when empty.')
+param kannelReceiptSecret string
+
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
@@ -53,7 +57,17 @@ resource kannelPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = i
   }
 }
 
+resource kannelReceiptSecretSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(kannelReceiptSecret)) {
+  parent: vault
+  name: 'Sms--Carriers--Kannel--ReceiptSecret'
+  properties: {
+    value: kannelReceiptSecret
+    contentType: 'text/plain'
+  }
+}
+
 output name string = vault.name
 // Versionless URIs: App Service picks up a rotated secret without a redeployment.
 output adminApiKeyUri string = adminApiKeySecret.properties.secretUri
 output kannelCredentialUri string = kannelPasswordSecret.?properties.secretUri ?? ''
+output kannelReceiptSecretUri string = kannelReceiptSecretSecret.?properties.secretUri ?? ''

@@ -73,13 +73,21 @@ public static class PipelineExtensions
         return endpoints;
     }
 
-    /// <summary>Once the server listens, Kannel's receipt base URL defaults to our own address.</summary>
+    /// <summary>Once the server listens, Kannel's receipt base URL defaults to the site's public address in Azure
+    /// (<c>WEBSITE_HOSTNAME</c>), else to our own listening address.</summary>
     private sealed class ReceiptBaseUrlDefault(IServer server, ReceiptBaseUrlProvider provider, IHostApplicationLifetime lifetime) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             lifetime.ApplicationStarted.Register(() =>
             {
+                // In Azure the app listens on a loopback port behind the Functions host; Kannel must call the site.
+                if (Environment.GetEnvironmentVariable("WEBSITE_HOSTNAME") is { Length: > 0 } site && Uri.TryCreate($"https://{site}", UriKind.Absolute, out var site_))
+                {
+                    provider.DefaultReceiptBaseUrl ??= site_;
+                    return;
+                }
+
                 var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
                 if (address is not null && Uri.TryCreate(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal), UriKind.Absolute, out var uri))
                 {
