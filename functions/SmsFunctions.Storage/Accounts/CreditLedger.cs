@@ -9,9 +9,10 @@ namespace SmsFunctions.Storage.Accounts;
 /// <summary>
 /// The account balance and its ledger. The balance lives on the account row and every change is an ETag-guarded
 /// merge, retried with jitter on 412, so concurrent debits from any number of processes never overdraw. Within one
-/// process debits of an account are serialised by a semaphore and the last ETag is kept, so an uncontended debit is
-/// one round trip. Each change appends a <see cref="LedgerEntry"/> (after the balance moved: a crash in between
-/// loses a ledger line, never money).
+/// process changes of an account are group-committed: those that arrive while a write is in flight are applied
+/// together, in order, with one ETag-guarded balance write and one ledger transaction, and the last ETag is kept so
+/// an uncontended change is one round trip plus its ledger line. Ledger lines follow the balance write (a crash in
+/// between loses a ledger line, never money).
 /// </summary>
 public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, ILogger<CreditLedger> logger)
 {
@@ -65,7 +66,40 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
         }
 
         var state = _balances.GetOrAdd(accountId, static _ => new AccountBalance());
-        await state.Gate.WaitAsync(cancellationToken);
+        var change = new PendingChange(delta, kind, messageId, capAtBalance);
+        lock (state.Pending)
+        {
+            state.Pending.Add(change);
+        }
+
+        // Group commit: whoever holds the gate applies every change waiting for this account, in arrival order, with
+        // one balance write and one ledger batch. Not cancellable once queued: a change may be applied on the
+        // caller's behalf, and the caller must then learn that it was.
+        await state.Gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            while (!change.Done.Task.IsCompleted)
+            {
+                List<PendingChange> batch;
+                lock (state.Pending)
+                {
+                    batch = state.Pending.Take(TableBatches.MaxActions).ToList();
+                    state.Pending.RemoveRange(0, batch.Count);
+                }
+
+                await ApplyAsync(accountId, state, batch);
+            }
+        }
+        finally
+        {
+            state.Gate.Release();
+        }
+
+        return await change.Done.Task;
+    }
+
+    private async Task ApplyAsync(string accountId, AccountBalance state, List<PendingChange> batch)
+    {
         try
         {
             var refreshed = false;
@@ -73,10 +107,11 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
             {
                 if (state.ETag is null)
                 {
-                    var current = await ReadAsync(accountId, cancellationToken);
+                    var current = await ReadAsync(accountId, CancellationToken.None);
                     if (current is null)
                     {
-                        return DebitResult.NoAccount;
+                        foreach (var c in batch) { c.Done.TrySetResult(DebitResult.NoAccount); }
+                        return;
                     }
 
                     state.Remember(current.Value.Balance, current.Value.ETag);
@@ -84,82 +119,101 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
                 }
 
                 var balance = state.Balance;
-                var applied = delta;
-                if (delta < 0 && balance + delta < 0)
+                var outcomes = new List<(PendingChange Change, decimal Applied, decimal After, DebitResult Result)>(batch.Count);
+                var stale = false;
+                foreach (var c in batch)
                 {
-                    if (!refreshed)
+                    var applied = c.Delta;
+                    if (c.Delta < 0 && balance + c.Delta < 0)
                     {
-                        // The remembered balance may be stale (a top-up elsewhere): decide only on a fresh read.
-                        state.Forget();
-                        continue;
+                        if (!refreshed)
+                        {
+                            stale = true; // The remembered balance may be stale (a top-up elsewhere): decide only on a fresh read.
+                            break;
+                        }
+
+                        if (!c.CapAtBalance)
+                        {
+                            outcomes.Add((c, 0m, balance, new DebitResult(false, balance, -c.Delta - balance)));
+                            continue;
+                        }
+
+                        applied = -Math.Max(0m, balance);
                     }
 
-                    if (!capAtBalance)
-                    {
-                        return new DebitResult(false, balance, -delta - balance);
-                    }
-
-                    applied = -Math.Max(0m, balance);
+                    balance += applied;
+                    outcomes.Add((c, applied, balance, new DebitResult(true, balance, 0m)));
                 }
 
-                var after = balance + applied;
-                var patch = new TableEntity(AccountEntity.Partition, accountId) { [nameof(AccountEntity.Credit)] = TableValues.Money(after) };
-                try
-                {
-                    var response = await tables.Accounts.UpdateEntityAsync(patch, state.ETag!.Value, TableUpdateMode.Merge, cancellationToken);
-                    state.Remember(after, response.Headers.ETag ?? default);
-                }
-                catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+                if (stale)
                 {
                     state.Forget();
-                    refreshed = false;
-                    if (ex.Status == 404)
-                    {
-                        continue;
-                    }
-
-                    LogConflict(accountId, attempt + 1);
-                    await Task.Delay(Jitter.Next(attempt), time, cancellationToken);
                     continue;
                 }
 
-                if (applied != 0m)
+                var moved = outcomes.Where(o => o.Applied != 0m).ToList();
+                if (moved.Count > 0)
                 {
-                    await AppendAsync(accountId, kind, applied, after, messageId, cancellationToken);
+                    var patch = new TableEntity(AccountEntity.Partition, accountId) { [nameof(AccountEntity.Credit)] = TableValues.Money(balance) };
+                    try
+                    {
+                        var response = await tables.Accounts.UpdateEntityAsync(patch, state.ETag!.Value, TableUpdateMode.Merge, CancellationToken.None);
+                        state.Remember(balance, response.Headers.ETag ?? default);
+                    }
+                    catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+                    {
+                        state.Forget();
+                        refreshed = false;
+                        if (ex.Status == 412)
+                        {
+                            LogConflict(accountId, attempt + 1);
+                            await Task.Delay(Jitter.Next(attempt), time, CancellationToken.None);
+                        }
+
+                        continue;
+                    }
+
+                    await AppendAsync(accountId, moved.Select(o => (o.Change.Kind, o.Applied, o.After, o.Change.MessageId)).ToList());
                 }
 
-                return new DebitResult(true, after, 0m);
+                foreach (var o in outcomes) { o.Change.Done.TrySetResult(o.Result); }
+                return;
             }
 
             throw new InvalidOperationException($"The balance of account {accountId} could not be changed after {MaxAttempts} attempts.");
         }
-        catch
+        catch (Exception ex)
         {
             state.Forget();
-            throw;
-        }
-        finally
-        {
-            state.Gate.Release();
+            foreach (var c in batch) { c.Done.TrySetException(ex); }
         }
     }
 
-    private async Task AppendAsync(string accountId, string kind, decimal amount, decimal balanceAfter, string? messageId, CancellationToken cancellationToken)
+    /// <summary>The ledger lines of one balance change, in one transaction of the account's partition.</summary>
+    private async Task AppendAsync(string accountId, IReadOnlyList<(string Kind, decimal Amount, decimal BalanceAfter, string? MessageId)> lines)
     {
         var now = time.GetUtcNow();
-        var entry = new LedgerEntry
+        // One tick apart, so the newest-first order of the ledger keeps the order in which the changes were applied.
+        var actions = lines.Select((l, i) => new TableTransactionAction(TableTransactionActionType.Add, new LedgerEntry
         {
             PartitionKey = accountId,
-            RowKey = TableValues.NewestFirstKey(now),
-            Kind = kind,
-            Amount = TableValues.Money(amount),
-            BalanceAfter = TableValues.Money(balanceAfter),
-            MessageId = messageId,
+            RowKey = TableValues.NewestFirstKey(now.AddTicks(i)),
+            Kind = l.Kind,
+            Amount = TableValues.Money(l.Amount),
+            BalanceAfter = TableValues.Money(l.BalanceAfter),
+            MessageId = l.MessageId,
             At = now,
-        };
+        })).ToList();
 
-        // The balance already moved; the ledger line must not be lost to a cancelled request.
-        await tables.Ledger.AddEntityAsync(entry, CancellationToken.None);
+        // The balance already moved; the ledger lines must not be lost to a cancelled request.
+        if (actions.Count == 1)
+        {
+            await tables.Ledger.AddEntityAsync((LedgerEntry)actions[0].Entity, CancellationToken.None);
+        }
+        else
+        {
+            await tables.Ledger.SubmitTransactionAsync(actions, CancellationToken.None);
+        }
     }
 
     private async Task<(decimal Balance, ETag ETag)?> ReadAsync(string accountId, CancellationToken cancellationToken)
@@ -177,9 +231,24 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
     [LoggerMessage(Level = LogLevel.Debug, Message = "Balance of {AccountId} changed concurrently; retry {Attempt}")]
     private partial void LogConflict(string accountId, int attempt);
 
+    private sealed class PendingChange(decimal delta, string kind, string? messageId, bool capAtBalance)
+    {
+        public decimal Delta { get; } = delta;
+
+        public string Kind { get; } = kind;
+
+        public string? MessageId { get; } = messageId;
+
+        public bool CapAtBalance { get; } = capAtBalance;
+
+        public TaskCompletionSource<DebitResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     private sealed class AccountBalance
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public List<PendingChange> Pending { get; } = [];
 
         public decimal Balance { get; private set; }
 

@@ -16,6 +16,24 @@ public sealed class RecipientStore(SmsTables tables)
     public int BatchConcurrency { get; init; } = 16;
 
     /// <summary>
+    /// Inserts the recipients of a message that has none yet, in 100-row batches, several at once. Insert, not
+    /// upsert: Azurite inserts 3-4 times faster than it upserts. A batch answered 409 was already written by an
+    /// earlier attempt of the same batch (batches are atomic and numbers are unique within a message), so it counts
+    /// as done.
+    /// </summary>
+    public Task InsertNewAsync(string messageId, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipients);
+        var actions = new TableTransactionAction[recipients.Count];
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            actions[i] = new TableTransactionAction(TableTransactionActionType.Add, recipients[i]);
+        }
+
+        return TableBatches.SubmitAsync(tables.Recipients, messageId, actions, BatchConcurrency, toleratesConflict: true, cancellationToken);
+    }
+
+    /// <summary>
     /// Writes the recipients of one message (all with the same partition key) with upsert-replace, so a retried
     /// write after a partial failure converges instead of failing on the rows already there.
     /// </summary>

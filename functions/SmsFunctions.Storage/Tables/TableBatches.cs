@@ -11,11 +11,24 @@ public static class TableBatches
     public const int MaxActions = 100;
 
     /// <summary>Submits <paramref name="actions"/> (all in <paramref name="partitionKey"/>) as chunks of at most 100, several at once.</summary>
+    public static Task SubmitAsync(
+        TableClient table,
+        string partitionKey,
+        IReadOnlyList<TableTransactionAction> actions,
+        int maxConcurrency,
+        CancellationToken cancellationToken = default)
+        => SubmitAsync(table, partitionKey, actions, maxConcurrency, toleratesConflict: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SubmitAsync(TableClient, string, IReadOnlyList{TableTransactionAction}, int, CancellationToken)"/>;
+    /// with <paramref name="toleratesConflict"/> a batch answered 409 counts as done (inserts retried after a lost answer).
+    /// </summary>
     public static async Task SubmitAsync(
         TableClient table,
         string partitionKey,
         IReadOnlyList<TableTransactionAction> actions,
         int maxConcurrency,
+        bool toleratesConflict,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -37,7 +50,7 @@ public static class TableBatches
         var chunks = (actions.Count + MaxActions - 1) / MaxActions;
         if (chunks == 1)
         {
-            await table.SubmitTransactionAsync(actions, cancellationToken);
+            await SubmitOneAsync(table, actions, toleratesConflict, cancellationToken);
             return;
         }
 
@@ -54,7 +67,19 @@ public static class TableBatches
                     slice[i] = actions[start + i];
                 }
 
-                await table.SubmitTransactionAsync(slice, ct);
+                await SubmitOneAsync(table, slice, toleratesConflict, ct);
             });
+    }
+
+    private static async Task SubmitOneAsync(TableClient table, IEnumerable<TableTransactionAction> batch, bool toleratesConflict, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.SubmitTransactionAsync(batch, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (toleratesConflict && ex.Status == 409)
+        {
+            // Only for inserts of rows that nobody else writes: the same batch already succeeded once.
+        }
     }
 }

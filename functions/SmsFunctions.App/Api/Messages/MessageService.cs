@@ -135,7 +135,7 @@ public sealed partial class MessageService(
         message.BlocklistedReason = plan.Policy.Reason;
         message.DispatchState = DispatchStates.None;
         var rows = RecipientRows(messageId, account.Id, plan, RecipientState.Blocked, now);
-        await recipients.UpsertAsync(messageId, rows, cancellationToken);
+        await recipients.InsertNewAsync(messageId, rows, cancellationToken);
         await messages.InsertAsync(message, cancellationToken);
         await accounts.SetBlockedAsync(account.Id, true, $"Message {messageId} was blocked: {plan.Policy.Reason}", cancellationToken);
         LogBlocked(messageId, account.Id, plan.Policy.Term ?? string.Empty, penalty);
@@ -298,7 +298,7 @@ public sealed partial class MessageService(
     private async Task PersistAsync(MessageEntity message, List<RecipientEntity> rows, PriorityBand band, CancellationToken cancellationToken)
     {
         // Recipients first, then the message, then its outbox row: whatever the pipeline finds in Schedule is complete.
-        await recipients.UpsertAsync(message.Id, rows, cancellationToken);
+        await recipients.InsertNewAsync(message.Id, rows, cancellationToken);
         await messages.InsertAsync(message, cancellationToken);
         if (message.DueAt is { } dueAt)
         {
