@@ -13,7 +13,7 @@ namespace SmsFunctions.App.Pipeline;
 
 /// <summary>
 /// Hands due messages to the dispatch queue of their priority band, then removes their Schedule (outbox) row. Small
-/// messages travel as one item; bulk ones fan out in chunks of contiguous recipient numbers. A crash between the
+/// messages travel as one item; bulk ones fan out in chunks of contiguous recipient numbers of one shard. A crash between the
 /// send and the row removal only means the row is found again and the message enqueued twice, which the per-recipient
 /// dispatch claim makes harmless.
 /// </summary>
@@ -112,14 +112,18 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
             return 1;
         }
 
-        var numbers = (await recipients.NumbersAsync(messageId, cancellationToken)).ToList();
-        numbers.Sort(StringComparer.Ordinal);
-        var messages = new List<OutgoingQueueMessage>((numbers.Count / chunkSize) + 1);
-        for (int start = 0, chunk = 0; start < numbers.Count; start += chunkSize, chunk++)
+        var numbers = await recipients.NumbersAsync(messageId, cancellationToken);
+        var messages = new List<OutgoingQueueMessage>((numbers.Count / chunkSize) + RecipientKeys.Shards);
+        var chunk = 0;
+        foreach (var shard in numbers.GroupBy(RecipientKeys.Shard).OrderBy(g => g.Key))
         {
-            var slice = numbers.GetRange(start, Math.Min(chunkSize, numbers.Count - start));
-            var work = new DispatchWork(1, [new DispatchItem(accountId, messageId, slice, chunk)]);
-            messages.Add(new OutgoingQueueMessage($"d-{messageId}-{chunk}", work.ToJson(), CorrelationId: traceParent));
+            var sorted = shard.Order(StringComparer.Ordinal).ToList();
+            for (var start = 0; start < sorted.Count; start += chunkSize, chunk++)
+            {
+                var slice = sorted.GetRange(start, Math.Min(chunkSize, sorted.Count - start));
+                var work = new DispatchWork(1, [new DispatchItem(accountId, messageId, slice, chunk)]);
+                messages.Add(new OutgoingQueueMessage($"d-{messageId}-{chunk}", work.ToJson(), CorrelationId: traceParent));
+            }
         }
 
         await queues.SendBatchAsync(queue, messages, cancellationToken);

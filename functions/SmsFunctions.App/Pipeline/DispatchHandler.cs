@@ -182,7 +182,7 @@ public sealed partial class DispatchHandler(
     private async Task<List<RecipientEntity>> ClaimAsync(string messageId, List<RecipientEntity> rows, CancellationToken cancellationToken)
     {
         var claimed = new List<RecipientEntity>(rows.Count);
-        foreach (var batch in rows.Chunk(TableBatches.MaxActions))
+        foreach (var batch in rows.GroupBy(r => r.PartitionKey).SelectMany(shard => shard.Chunk(TableBatches.MaxActions)))
         {
             if (await recipients.TryReplaceBatchAsync(messageId, batch, cancellationToken))
             {

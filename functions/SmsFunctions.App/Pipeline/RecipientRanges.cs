@@ -5,7 +5,7 @@ using SmsFunctions.Storage.Tables;
 namespace SmsFunctions.App.Pipeline;
 
 /// <summary>Reads the recipients of one dispatch chunk with a row-key range query: chunks are contiguous runs of
-/// sorted numbers, so a chunk costs one query however large the message is.</summary>
+/// sorted numbers within one shard, so a chunk costs one query however large the message is.</summary>
 public sealed class RecipientRanges(SmsTables tables)
 {
     public async Task<List<RecipientEntity>> ReadAsync(string messageId, IReadOnlyList<string>? numbers, CancellationToken cancellationToken)
@@ -15,7 +15,7 @@ public sealed class RecipientRanges(SmsTables tables)
         HashSet<string>? wanted = null;
         if (numbers is null)
         {
-            filter = TableClient.CreateQueryFilter($"PartitionKey eq {messageId}");
+            filter = RecipientKeys.MessageFilter(messageId);
         }
         else
         {
@@ -24,10 +24,14 @@ public sealed class RecipientRanges(SmsTables tables)
                 return result;
             }
 
+            // A chunk is a run of sorted numbers of one shard: one partition, one row-key range.
             wanted = new HashSet<string>(numbers, StringComparer.Ordinal);
             var first = numbers.Min(StringComparer.Ordinal)!;
             var last = numbers.Max(StringComparer.Ordinal)!;
-            filter = TableClient.CreateQueryFilter($"PartitionKey eq {messageId} and RowKey ge {first} and RowKey le {last}");
+            var partition = RecipientKeys.PartitionKey(messageId, first);
+            filter = numbers.All(n => RecipientKeys.PartitionKey(messageId, n) == partition)
+                ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {first} and RowKey le {last}")
+                : RecipientKeys.MessageFilter(messageId);
         }
 
         await foreach (var row in tables.Recipients.QueryAsync<RecipientEntity>(filter, 1000, cancellationToken: cancellationToken))

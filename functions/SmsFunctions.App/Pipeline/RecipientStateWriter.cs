@@ -21,7 +21,7 @@ public sealed class RecipientStateWriter(RecipientStore store)
     /// <summary>Remembers rows just written elsewhere (claims), so the next change needs no read.</summary>
     public void Remember(RecipientEntity row)
     {
-        var key = (row.PartitionKey, row.RowKey);
+        var key = (row.MessageId, row.RowKey);
         _rows[key] = Copy(row);
         _order.Enqueue(key);
         while (_rows.Count > MaxRemembered && _order.TryDequeue(out var old))

@@ -19,7 +19,7 @@ public sealed class RecipientEntity : ITableEntity
     public ETag ETag { get; set; }
 
     [IgnoreDataMember]
-    public string MessageId => PartitionKey;
+    public string MessageId => RecipientKeys.MessageIdOf(PartitionKey);
 
     [IgnoreDataMember]
     public string Number => RowKey;

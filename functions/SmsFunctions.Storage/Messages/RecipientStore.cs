@@ -5,7 +5,8 @@ using SmsFunctions.Storage.Tables;
 namespace SmsFunctions.Storage.Messages;
 
 /// <summary>
-/// Recipients of a message. Bulk writes go in 100-entity batches of one partition (the message), several at once.
+/// Recipients of a message, spread over the message's shards (<see cref="RecipientKeys"/>). Bulk writes go in
+/// 100-entity batches of one partition, several at once.
 /// Per-recipient updates (dispatch claims, receipts, cancellation) are ETag-guarded.
 /// </summary>
 public sealed class RecipientStore(SmsTables tables)
@@ -24,13 +25,7 @@ public sealed class RecipientStore(SmsTables tables)
     public Task InsertNewAsync(string messageId, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(recipients);
-        var actions = new TableTransactionAction[recipients.Count];
-        for (var i = 0; i < recipients.Count; i++)
-        {
-            actions[i] = new TableTransactionAction(TableTransactionActionType.Add, recipients[i]);
-        }
-
-        return TableBatches.SubmitAsync(tables.Recipients, messageId, actions, BatchConcurrency, toleratesConflict: true, cancellationToken);
+        return SubmitByPartitionAsync(messageId, recipients, TableTransactionActionType.Add, toleratesConflict: true, cancellationToken);
     }
 
     /// <summary>
@@ -40,18 +35,28 @@ public sealed class RecipientStore(SmsTables tables)
     public Task UpsertAsync(string messageId, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(recipients);
-        var actions = new TableTransactionAction[recipients.Count];
-        for (var i = 0; i < recipients.Count; i++)
+        return SubmitByPartitionAsync(messageId, recipients, TableTransactionActionType.UpsertReplace, toleratesConflict: false, cancellationToken);
+    }
+
+    /// <summary>Sets each row's partition (its shard) and writes every partition's rows in batches, partitions side by side.</summary>
+    private async Task SubmitByPartitionAsync(
+        string messageId, IReadOnlyList<RecipientEntity> recipients, TableTransactionActionType type, bool toleratesConflict, CancellationToken cancellationToken)
+    {
+        foreach (var row in recipients)
         {
-            actions[i] = new TableTransactionAction(TableTransactionActionType.UpsertReplace, recipients[i]);
+            row.PartitionKey = RecipientKeys.PartitionKey(messageId, row.RowKey);
         }
 
-        return TableBatches.SubmitAsync(tables.Recipients, messageId, actions, BatchConcurrency, cancellationToken);
+        var partitions = recipients.GroupBy(r => r.PartitionKey).ToList();
+        var perPartition = Math.Max(1, BatchConcurrency / Math.Max(1, partitions.Count));
+        await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, BatchConcurrency), CancellationToken = cancellationToken },
+            async (partition, ct) => await TableBatches.SubmitAsync(
+                tables.Recipients, partition.Key, partition.Select(r => new TableTransactionAction(type, r)).ToList(), perPartition, toleratesConflict, ct));
     }
 
     public async Task<RecipientEntity?> GetAsync(string messageId, string number, CancellationToken cancellationToken = default)
     {
-        var response = await tables.Recipients.GetEntityIfExistsAsync<RecipientEntity>(messageId, number, cancellationToken: cancellationToken);
+        var response = await tables.Recipients.GetEntityIfExistsAsync<RecipientEntity>(RecipientKeys.PartitionKey(messageId, number), number, cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
     }
 
@@ -59,7 +64,7 @@ public sealed class RecipientStore(SmsTables tables)
     public async Task<TablePage<RecipientEntity>> ListAsync(
         string messageId, int pageSize, string? continuationToken, string? state = null, CancellationToken cancellationToken = default)
     {
-        var filter = $"PartitionKey eq {TableValues.Quote(messageId)}";
+        var filter = RecipientKeys.MessageFilter(messageId);
         if (!string.IsNullOrEmpty(state))
         {
             filter += $" and State eq {TableValues.Quote(state)}";
@@ -78,7 +83,7 @@ public sealed class RecipientStore(SmsTables tables)
     /// <summary>Every recipient of the message (optionally in <paramref name="state"/>), streamed page by page.</summary>
     public IAsyncEnumerable<RecipientEntity> QueryAsync(string messageId, string? state = null, CancellationToken cancellationToken = default)
     {
-        var filter = $"PartitionKey eq {TableValues.Quote(messageId)}";
+        var filter = RecipientKeys.MessageFilter(messageId);
         if (!string.IsNullOrEmpty(state))
         {
             filter += $" and State eq {TableValues.Quote(state)}";
@@ -92,7 +97,7 @@ public sealed class RecipientStore(SmsTables tables)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         await foreach (var row in tables.Recipients.QueryAsync<TableEntity>(
-                           $"PartitionKey eq {TableValues.Quote(messageId)}", 1000, [nameof(RecipientEntity.State)], cancellationToken))
+                           RecipientKeys.MessageFilter(messageId), 1000, [nameof(RecipientEntity.State)], cancellationToken))
         {
             var state = row.GetString(nameof(RecipientEntity.State)) ?? string.Empty;
             counts[state] = counts.TryGetValue(state, out var n) ? n + 1 : 1;
@@ -106,7 +111,7 @@ public sealed class RecipientStore(SmsTables tables)
     {
         var numbers = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var row in tables.Recipients.QueryAsync<TableEntity>(
-                           $"PartitionKey eq {TableValues.Quote(messageId)}", 1000, ["RowKey"], cancellationToken))
+                           RecipientKeys.MessageFilter(messageId), 1000, ["RowKey"], cancellationToken))
         {
             numbers.Add(row.RowKey);
         }
@@ -132,7 +137,8 @@ public sealed class RecipientStore(SmsTables tables)
 
     /// <summary>
     /// Applies several ETag-guarded replacements of one message's recipients as one batch (all or nothing);
-    /// false when any of them changed since it was read (the whole batch is rolled back).
+    /// false when any of them changed since it was read (that shard's batch is rolled back; rows of different shards
+/// go in separate transactions).
     /// </summary>
     public async Task<bool> TryReplaceBatchAsync(string messageId, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken = default)
     {
@@ -142,9 +148,21 @@ public sealed class RecipientStore(SmsTables tables)
             return true;
         }
 
-        if (recipients.Count > TableBatches.MaxActions || recipients.Any(r => r.PartitionKey != messageId))
+        if (recipients.Count > TableBatches.MaxActions || recipients.Any(r => r.MessageId != messageId))
         {
             throw new ArgumentException($"A batch holds at most {TableBatches.MaxActions} recipients of message {messageId}.", nameof(recipients));
+        }
+
+        // One transaction per partition (shard): atomic within a shard, not across shards.
+        if (recipients.Select(r => r.PartitionKey).Distinct(StringComparer.Ordinal).Skip(1).Any())
+        {
+            var all = true;
+            foreach (var shard in recipients.GroupBy(r => r.PartitionKey))
+            {
+                all &= await TryReplaceBatchAsync(messageId, shard.ToList(), cancellationToken);
+            }
+
+            return all;
         }
 
         try

@@ -125,6 +125,18 @@ public class SmsAppFixture : IAsyncLifetime
     }
 
     /// <summary>Rows in a partition of a table, read straight from storage.</summary>
+    /// <summary>Rows of a message's recipients, over all of its shards.</summary>
+    public static async Task<int> CountRecipientRowsAsync(TableClient recipients, string messageId)
+    {
+        var count = 0;
+        await foreach (var _ in recipients.QueryAsync<TableEntity>(SmsFunctions.Storage.Messages.RecipientKeys.MessageFilter(messageId), select: ["RowKey"], cancellationToken: TestCancellation.Token))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     public static async Task<int> CountRowsAsync(TableClient table, string partitionKey)
     {
         var count = 0;

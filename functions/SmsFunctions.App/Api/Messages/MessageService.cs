@@ -231,7 +231,7 @@ public sealed partial class MessageService(
         {
             rows.Add(new RecipientEntity
             {
-                PartitionKey = messageId,
+                PartitionKey = RecipientKeys.PartitionKey(messageId, r.Number),
                 RowKey = r.Number,
                 AccountId = accountId,
                 State = stateName,
