@@ -14,6 +14,11 @@ public enum CarrierSubmitOutcome
 
     /// <summary>The carrier refused this SMS for good (bad number, barred content): do not retry anywhere.</summary>
     Rejected,
+
+    /// <summary>The request reached the carrier but no answer came back (a timeout, a dropped connection): the
+    /// carrier may have the SMS. Not retried anywhere, since a carrier without idempotency keys (Kannel) would send
+    /// it twice; the recipient ends failed with an "outcome unknown" reason, and a late receipt still applies.</summary>
+    Unknown,
 }
 
 public sealed record CarrierSubmitResult(
@@ -26,4 +31,5 @@ public sealed record CarrierSubmitResult(
     public static CarrierSubmitResult Throttled(string reason, TimeSpan? retryAfter = null) => new(CarrierSubmitOutcome.Throttled, null, reason, retryAfter);
     public static CarrierSubmitResult Transient(string reason) => new(CarrierSubmitOutcome.TransientError, null, reason);
     public static CarrierSubmitResult Rejected(string reason) => new(CarrierSubmitOutcome.Rejected, null, reason);
+    public static CarrierSubmitResult Unknown(string reason) => new(CarrierSubmitOutcome.Unknown, null, reason);
 }

@@ -277,6 +277,10 @@ public sealed partial class DispatchHandler(
             case CarrierSubmitOutcome.Rejected:
                 Fail(row, RecipientState.Rejected, "CARRIER_REJECTED", outcome.Result.Reason);
                 break;
+            case CarrierSubmitOutcome.Unknown:
+                // Not re-sent: the carrier may have it. Its receipt, if one comes, still moves the recipient on.
+                Fail(row, RecipientState.Failed, UnknownOutcomeCode, outcome.Result.Reason);
+                break;
             default:
                 Fail(row, RecipientState.Failed, NoCarrierCode, outcome.Result.Reason ?? "Every carrier of the route failed.");
                 break;

@@ -82,11 +82,18 @@ public sealed partial class KannelCarrier : ICarrier
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // The SMS may have been accepted: Kannel has no idempotency key, so a retry can send it twice.
-            return CarrierSubmitResult.Transient($"Kannel: no answer within {options.TimeoutSeconds} s; the SMS may have been accepted.");
+            return CarrierSubmitResult.Unknown($"Kannel: no answer within {options.TimeoutSeconds} s; the SMS may have been accepted.");
+        }
+        catch (HttpRequestException exception) when (exception.HttpRequestError is HttpRequestError.ConnectionError
+            or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError)
+        {
+            // Never reached Kannel: safe to retry or fall back.
+            return CarrierSubmitResult.Transient($"Kannel: {exception.HttpRequestError}: {exception.Message}");
         }
         catch (HttpRequestException exception)
         {
-            return CarrierSubmitResult.Transient($"Kannel: {exception.HttpRequestError}: {exception.Message}");
+            // Sent, but the answer was lost: Kannel may have the SMS.
+            return CarrierSubmitResult.Unknown($"Kannel: {exception.HttpRequestError} after sending: {exception.Message}; the SMS may have been accepted.");
         }
     }
 

@@ -65,7 +65,8 @@ public sealed partial class CarrierRouter
                 last = result;
                 lastCarrier = carrier.Name;
 
-                if (result.Outcome is CarrierSubmitOutcome.Accepted or CarrierSubmitOutcome.Rejected)
+                // Accepted, Rejected and Unknown are final: Unknown because a retry could send the SMS twice.
+                if (result.Outcome is CarrierSubmitOutcome.Accepted or CarrierSubmitOutcome.Rejected or CarrierSubmitOutcome.Unknown)
                 {
                     attempts.Add(new(carrier.Name, attempt, result.Outcome, result.Reason, at, latency, RoutingAction.Done));
                     return new RoutingOutcome(result, carrier.Name, attempts);

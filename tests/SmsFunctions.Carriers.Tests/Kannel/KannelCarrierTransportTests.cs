@@ -46,6 +46,23 @@ public sealed class KannelCarrierTransportTests
     }
 
     [Fact]
+    public async Task NoAnswerAfterSendingIsUnknownNotTransientSoItIsNeverResent()
+    {
+        // A "Kannel" that takes the request and never answers: it may have queued the SMS.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var accepted = silent.AcceptTcpClientAsync(TestContext.Current.CancellationToken).AsTask();
+        await using var provider = Services(new Uri($"http://127.0.0.1:{port}/cgi-bin/sendsms"), new Uri("http://127.0.0.1:7071/"), timeoutSeconds: 1);
+
+        var result = await provider.GetRequiredService<KannelCarrier>().SubmitAsync(Submissions.To("+393331234567"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(CarrierSubmitOutcome.Unknown, result.Outcome);
+        Assert.Contains("may have been accepted", result.Reason, StringComparison.Ordinal);
+        using var connection = await accepted;
+    }
+
+    [Fact]
     public async Task AnswersAreMappedFromTheWire()
     {
         await using var fake = await WebhookListener.StartAsync(TestContext.Current.CancellationToken);

@@ -84,6 +84,18 @@ public sealed class CarrierRouterTests
     }
 
     [Fact]
+    public async Task UnknownOutcomeIsFinalSoTheSmsIsNeverSentTwice()
+    {
+        var kannel = new ScriptedCarrier("Kannel", _time, CarrierSubmitResult.Unknown("no answer within 10 s"));
+        var sandbox = new ScriptedCarrier("Sandbox", _time, CarrierSubmitResult.Accepted());
+
+        var outcome = await Router(ItalyChain("Kannel", "Sandbox"), kannel, sandbox).RouteAndSubmitAsync(Submissions.To("+393331234567"), "IT", TestContext.Current.CancellationToken);
+
+        Assert.Equal((CarrierSubmitOutcome.Unknown, "Kannel", 1, 0), (outcome.Result.Outcome, outcome.Carrier, kannel.Calls, sandbox.Calls));
+        Assert.Equal(RoutingAction.Done, Assert.Single(outcome.Attempts).Action);
+    }
+
+    [Fact]
     public async Task WhenEveryCarrierFailsTheLastAnswerIsReturnedAndTheRouterGivesUp()
     {
         var options = ItalyChain("Kannel", "Sandbox");
