@@ -102,6 +102,43 @@ public static class CallbackTargetGuard
             : null;
     }
 
+    /// <summary>
+    /// The check made when a message is accepted: refuses <c>localhost</c>, internal IP literals and host names that
+    /// resolve to internal addresses. A name that does not resolve right now is let through (it is checked again at
+    /// every delivery and connection), so a transient DNS failure never refuses a message.
+    /// </summary>
+    public static async Task<string?> SubmissionProblemAsync(string url, bool allowPrivateNetworks, CancellationToken cancellationToken = default)
+    {
+        if (allowPrivateNetworks || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        var host = uri.IdnHost.Trim('[', ']');
+        var refused = $"The callback host '{uri.Host}' is a loopback, private, link-local or metadata address, which callbacks may not reach.";
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return refused;
+        }
+
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            return IsPublicAddress(literal) ? null : refused;
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            var addresses = await Dns.GetHostAddressesAsync(host, timeout.Token);
+            return addresses.Any(a => !IsPublicAddress(a)) ? refused : null;
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A connect callback for <see cref="SocketsHttpHandler"/> that re-checks every resolved address.</summary>
     public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> ConnectCallback(Func<bool> allowPrivateNetworks) =>
         async (context, cancellationToken) =>

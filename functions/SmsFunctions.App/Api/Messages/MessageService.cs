@@ -30,6 +30,7 @@ public sealed partial class MessageService(
     IOptions<PricingOptions> pricing,
     IOptions<ApiOptions> apiOptions,
     TimeProvider time,
+    IOptionsMonitor<SmsFunctions.App.Callbacks.CallbackOptions> callbackOptions,
     ILogger<MessageService> logger)
 {
     public async Task<ApiOutcome> SubmitAsync(string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken)
@@ -44,6 +45,12 @@ public sealed partial class MessageService(
 
         var now = time.GetUtcNow();
         ValidateSchedule(request.ScheduledAt, now, fields);
+        if (request.Callback is { } callback
+            && await SmsFunctions.App.Callbacks.CallbackTargetGuard.SubmissionProblemAsync(callback.Url, callbackOptions.CurrentValue.AllowPrivateNetworks, cancellationToken) is { } target)
+        {
+            fields.Invalid(ApiErrorCodes.InvalidCallbackUrl, "callback.url", target);
+        }
+
         var draft = new SendDraft(
             request.Sender, request.Body, request.Recipients ?? [], request.Priority ?? Priority.Default,
             request.Type ?? MessageType.Transactional, request.SmartEncoding, request.FailOnMultipleMessages);
