@@ -19,8 +19,9 @@ namespace SmsFunctions.App.Callbacks;
 /// number) so the queue message completes at once and a receiver that is down slows nobody else.
 /// </summary>
 public sealed partial class DeliverCallbackHandler(
-    MessageStore messages,
     RecipientStore recipients,
+    RecipientStateWriter writer,
+    MessageHeaderCache headers,
     AccountStore accounts,
     CallbackThrower thrower,
     CallbackAttemptStore attempts,
@@ -70,14 +71,14 @@ public sealed partial class DeliverCallbackHandler(
     {
         using var activity = SmsTelemetry.ActivitySource.StartActivity("deliver callback", ActivityKind.Client);
         activity?.SetTag("sms.message_id", e.MessageId);
-        var header = await messages.GetAsync(e.AccountId, e.MessageId, cancellationToken);
+        var header = await headers.GetAsync(e.AccountId, e.MessageId, cancellationToken);
         var opts = options.CurrentValue;
         if (header is null || CallbackSpec.FromJson(string.IsNullOrEmpty(header.CallbackJson) ? null : JsonNode.Parse(header.CallbackJson), opts.DefaultRetries, opts.MaxRetries) is not { } spec)
         {
             return;
         }
 
-        var recipient = await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
+        var recipient = writer.Remembered(e.MessageId, e.Recipient) ?? await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
         var secret = await SecretAsync(e.AccountId, cancellationToken);
         var view = MessageView.ForRecipient(header, recipient, e.State);
         var (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, cancellationToken);

@@ -30,6 +30,11 @@ public sealed class RecipientStateWriter(RecipientStore store)
         }
     }
 
+    /// <summary>The row as this process last wrote or claimed it, if it still remembers it (for reads that can be a
+    /// little stale, like a webhook's view); null otherwise.</summary>
+    public RecipientEntity? Remembered(string messageId, string number) =>
+        _rows.TryGetValue((messageId, number), out var row) ? row : null;
+
     public void Forget(string messageId, string number) => _rows.TryRemove((messageId, number), out _);
 
     /// <summary>
