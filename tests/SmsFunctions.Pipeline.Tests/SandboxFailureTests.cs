@@ -163,4 +163,38 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
         Assert.Contains("boom", failed.ErrorDetail, StringComparison.Ordinal);
         await CallbackAsync(hook, "FAILED");
     }
+
+    [Fact]
+    public async Task RecipientsWithoutAFinalReceiptExpireWhenTheValidityPeriodIsOver()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var customer = await fixture.Gateway.CreateCustomerAsync(cancellationToken: ct);
+        var hook = fixture.Hook(Guid.NewGuid().ToString("N"));
+        var sent = Numbers.Italian();
+        var delivered = Numbers.Italian();
+
+        // Delivered through the sandbox: dispatch leaves a validity row in the schedule for the end of the period.
+        var id = await customer.SendAsync(new { sender = "Validity", recipients = new[] { delivered }, body = "Valid 10 minutes", validityPeriod = 10, callback = new { url = hook.ToString() } }, ct);
+        await CallbackAsync(hook, "DELIVERED");
+        var scheduleTable = fixture.Gateway.Services.GetRequiredService<SmsFunctions.Storage.Tables.SmsTables>().Schedule;
+        var expiryRow = Assert.Single(scheduleTable.Query<Azure.Data.Tables.TableEntity>(e => e.RowKey == ScheduledDispatch.ExpiryPrefix + id, cancellationToken: ct));
+
+        // A second recipient stuck in SENT (its carrier never reported back); the period is over.
+        var recipients = fixture.Gateway.Services.GetRequiredService<RecipientStore>();
+        var row = await recipients.GetAsync(id, delivered, ct);
+        var stuck = new RecipientEntity { PartitionKey = SmsFunctions.Storage.Messages.RecipientKeys.PartitionKey(id, sent), RowKey = sent, AccountId = row!.AccountId, State = "SENT", Price = row.Price, Parts = row.Parts, CountryCode = "IT", UpdatedAt = DateTimeOffset.UtcNow };
+        await recipients.UpsertAsync(id, [stuck], ct);
+        var schedule = fixture.Gateway.Services.GetRequiredService<SmsFunctions.Storage.Scheduling.ScheduleIndex>();
+        await schedule.AddAsync(customer.AccountId, ScheduledDispatch.ExpiryPrefix + id, DateTimeOffset.UtcNow.AddMinutes(-1), SmsFunctions.Core.Pricing.PriorityBand.Normal, 2, ct);
+        await scheduleTable.DeleteEntityAsync(expiryRow.PartitionKey, expiryRow.RowKey, cancellationToken: ct);
+
+        await fixture.Gateway.Services.GetRequiredService<ScheduledDispatch>().MoveDueAsync(DateTimeOffset.UtcNow, 500, ct);
+
+        var expired = await recipients.GetAsync(id, sent, ct);
+        Assert.Equal("EXPIRED", expired!.State);
+        Assert.Equal("VALIDITY_EXPIRED", expired.ErrorCode);
+        Assert.Equal("DELIVERED", (await recipients.GetAsync(id, delivered, ct))!.State); // final states are never touched
+        await CallbackAsync(hook, "EXPIRED");
+        Assert.Empty(scheduleTable.Query<Azure.Data.Tables.TableEntity>(e => e.RowKey == ScheduledDispatch.ExpiryPrefix + id, cancellationToken: ct));
+    }
 }

@@ -29,6 +29,7 @@ public sealed partial class DispatchHandler(
     RecipientRanges ranges,
     CarrierRouter router,
     CallbackEnqueuer callbacks,
+    ScheduledDispatch scheduled,
     IOptionsMonitor<PipelineOptions> options,
     TimeProvider time,
     ILogger<DispatchHandler> logger) : IQueueMessageHandler
@@ -159,6 +160,9 @@ public sealed partial class DispatchHandler(
         var claimed = await ClaimAsync(item.MessageId, toClaim, cancellationToken);
         if (claimed.Count > 0)
         {
+            // Before anything is submitted: a recipient whose final receipt never comes still ends, as EXPIRED.
+            await scheduled.ScheduleExpiryAsync(header, cancellationToken);
+
             var template = BodyTemplate.Parse(header.Body);
             // Each outcome is written as soon as the carrier answers: receipts follow within milliseconds, and a
             // write held back for a whole chunk would collide with most of them. Not cancelled midway: a submitted

@@ -13,10 +13,26 @@ namespace SmsFunctions.App.Pipeline;
 public sealed partial class ScheduledDispatch(
     ScheduleIndex schedule,
     MessageStore messages,
+    MessageHeaderCache headers,
+    RecipientStore recipients,
+    RecipientStateWriter writer,
+    CallbackEnqueuer callbacks,
     DispatchEnqueuer enqueuer,
     TimeProvider time,
     ILogger<ScheduledDispatch> logger)
 {
+    /// <summary>Row-key prefix of a validity row: when it is due, what has no final state yet expires.</summary>
+    public const string ExpiryPrefix = "x-";
+
+    /// <summary>Late receipts still count for this long after the validity period ends.</summary>
+    public static readonly TimeSpan ExpiryGrace = TimeSpan.FromMinutes(5);
+
+    /// <summary>Remembers to expire the message's unfinished recipients once its validity period (plus grace) is over.</summary>
+    public Task ScheduleExpiryAsync(MessageEntity message, CancellationToken cancellationToken) =>
+        message.ValidUntil is { } validUntil
+            ? schedule.AddAsync(message.AccountId, ExpiryPrefix + message.Id, validUntil + ExpiryGrace, PriorityBand.Normal, message.RecipientCount, cancellationToken)
+            : Task.CompletedTask;
+
     /// <summary>Moves up to <paramref name="max"/> rows due at or before <paramref name="upTo"/>; returns how many were enqueued.</summary>
     public async Task<int> MoveDueAsync(DateTimeOffset upTo, int max, CancellationToken cancellationToken)
     {
@@ -32,6 +48,12 @@ public sealed partial class ScheduledDispatch(
 
     private async Task<bool> MoveAsync(ScheduleEntry row, CancellationToken cancellationToken)
     {
+        if (row.RowKey.StartsWith(ExpiryPrefix, StringComparison.Ordinal))
+        {
+            await ExpireAsync(row, cancellationToken);
+            return false;
+        }
+
         var message = await messages.GetAsync(row.AccountId, row.MessageId, cancellationToken);
         var state = message is not null && LifecycleApiNames.TryParseApiName(message.State, out MessageState s) ? s : MessageState.Canceled;
         var stale = message is null
@@ -59,6 +81,52 @@ public sealed partial class ScheduledDispatch(
         await schedule.TryRemoveAsync(row, cancellationToken);
         return true;
     }
+
+    /// <summary>
+    /// The validity period of a message is over: every recipient without a final state (no final receipt came, or it
+    /// was never sent) becomes EXPIRED, with a callback, and the row goes.
+    /// </summary>
+    private async Task ExpireAsync(ScheduleEntry row, CancellationToken cancellationToken)
+    {
+        var messageId = row.RowKey[ExpiryPrefix.Length..];
+        var header = await headers.RefreshAsync(row.AccountId, messageId, cancellationToken);
+        var events = new List<CallbackEvent>();
+        if (header is not null)
+        {
+            var now = time.GetUtcNow();
+            await foreach (var recipient in recipients.QueryAsync(messageId, cancellationToken: cancellationToken))
+            {
+                if (LifecycleApiNames.TryParseApiName(recipient.State, out RecipientState state) && state.IsTerminal())
+                {
+                    continue;
+                }
+
+                var expired = await writer.UpdateAsync(messageId, recipient.Number, r =>
+                {
+                    _ = LifecycleApiNames.TryParseApiName(r.State, out RecipientState current);
+                    if (RecipientStateMachine.Classify(current, RecipientState.Expired) != TransitionOutcome.Applied) { return false; }
+                    r.State = RecipientState.Expired.ToApiName();
+                    r.ErrorCode = "VALIDITY_EXPIRED";
+                    r.ErrorDetail = "No final delivery report arrived within the validity period.";
+                    r.UpdatedAt = now;
+                    return true;
+                }, cancellationToken);
+                if (expired is not null) { events.Add(new CallbackEvent(row.AccountId, messageId, expired.Number, expired.State, now)); }
+            }
+
+            if (events.Count > 0)
+            {
+                await MessageStamp.ApplyAsync(messages, headers, header, events, time, cancellationToken);
+                if (!string.IsNullOrEmpty(header.CallbackJson)) { await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken); }
+                LogExpired(logger, messageId, events.Count);
+            }
+        }
+
+        await schedule.TryRemoveAsync(row, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId}: {Count} recipients expired at the end of the validity period")]
+    private static partial void LogExpired(ILogger logger, string messageId, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Moved {Enqueued} of {Due} due messages to the dispatch queues")]
     private static partial void LogMoved(ILogger logger, int enqueued, int due);
