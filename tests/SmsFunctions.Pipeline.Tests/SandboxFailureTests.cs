@@ -197,4 +197,45 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
         await CallbackAsync(hook, "EXPIRED");
         Assert.Empty(scheduleTable.Query<Azure.Data.Tables.TableEntity>(e => e.RowKey == ScheduledDispatch.ExpiryPrefix + id, cancellationToken: ct));
     }
+
+    [Fact]
+    public async Task ABigMessageIsRolledUpOnItsRowUntilEveryRecipientHasEnded()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var customer = await fixture.Gateway.CreateCustomerAsync(cancellationToken: ct);
+        var hook = fixture.Hook(Guid.NewGuid().ToString("N"));
+        var numbers = new[] { Numbers.Italian(), Numbers.Italian(), Numbers.Italian() };
+        var id = await customer.SendAsync(new { sender = "Rollup", recipients = numbers, body = "Counted", callback = new { url = hook.ToString() } }, ct);
+        await CallbackAsync(hook, "DELIVERED", 3);
+
+        // One recipient has not ended (its receipt is still out): the rollup says so and comes back later.
+        var recipients = fixture.Gateway.Services.GetRequiredService<RecipientStore>();
+        var row = await recipients.GetAsync(id, numbers[0], ct);
+        row!.State = "SENT";
+        Assert.True(await recipients.TryReplaceAsync(row, ct));
+        fixture.Gateway.Services.GetRequiredService<RecipientStateWriter>().Forget(id, numbers[0]);
+        var schedule = fixture.Gateway.Services.GetRequiredService<SmsFunctions.Storage.Scheduling.ScheduleIndex>();
+        var scheduleTable = fixture.Gateway.Services.GetRequiredService<SmsFunctions.Storage.Tables.SmsTables>().Schedule;
+        var dispatch = fixture.Gateway.Services.GetRequiredService<ScheduledDispatch>();
+        var messages = fixture.Gateway.Services.GetRequiredService<MessageStore>();
+
+        await schedule.AddAsync(customer.AccountId, ScheduledDispatch.RollupPrefix + id, DateTimeOffset.UtcNow.AddMinutes(-1), SmsFunctions.Core.Pricing.PriorityBand.Normal, 3, ct);
+        await dispatch.MoveDueAsync(DateTimeOffset.UtcNow, 500, ct);
+        var header = await messages.GetAsync(customer.AccountId, id, ct);
+        Assert.Equal("SENT", header!.State);
+        Assert.Contains("\"DELIVERED\":2", header.StateCountsJson, StringComparison.Ordinal);
+        var again = Assert.Single(scheduleTable.Query<Azure.Data.Tables.TableEntity>(e => e.RowKey == ScheduledDispatch.RollupPrefix + id, cancellationToken: ct));
+        Assert.True(again.GetDateTimeOffset("DueAt") > DateTimeOffset.UtcNow);
+
+        // The last receipt lands; the next rollup writes the final state and stops.
+        await fixture.Gateway.Services.GetRequiredService<SmsFunctions.Carriers.IDeliveryReceiptSink>().AcceptAsync(
+            new SmsFunctions.Carriers.DeliveryReceipt(id, numbers[0], SmsFunctions.Core.Lifecycle.RecipientState.Delivered, DateTimeOffset.UtcNow, "Sandbox"), ct);
+        await scheduleTable.DeleteEntityAsync(again.PartitionKey, again.RowKey, cancellationToken: ct);
+        await schedule.AddAsync(customer.AccountId, ScheduledDispatch.RollupPrefix + id, DateTimeOffset.UtcNow.AddMinutes(-1), SmsFunctions.Core.Pricing.PriorityBand.Normal, 3, ct);
+        await dispatch.MoveDueAsync(DateTimeOffset.UtcNow, 500, ct);
+        header = await messages.GetAsync(customer.AccountId, id, ct);
+        Assert.Equal("DELIVERED", header!.State);
+        Assert.Contains("\"DELIVERED\":3", header.StateCountsJson, StringComparison.Ordinal);
+        Assert.Empty(scheduleTable.Query<Azure.Data.Tables.TableEntity>(e => e.RowKey == ScheduledDispatch.RollupPrefix + id, cancellationToken: ct));
+    }
 }

@@ -162,6 +162,7 @@ public sealed partial class DispatchHandler(
         {
             // Before anything is submitted: a recipient whose final receipt never comes still ends, as EXPIRED.
             await scheduled.ScheduleExpiryAsync(header, cancellationToken);
+            await scheduled.ScheduleRollupAsync(header, cancellationToken);
 
             var template = BodyTemplate.Parse(header.Body);
             // Each outcome is written as soon as the carrier answers: receipts follow within milliseconds, and a

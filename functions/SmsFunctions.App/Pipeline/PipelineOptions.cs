@@ -31,6 +31,13 @@ public sealed class PipelineOptions
     /// <summary>At most this many small messages share one dispatch queue message.</summary>
     public int ItemsPerDispatchMessage { get; set; } = 50;
 
+    /// <summary>Messages with more recipients than this get their state and counts rolled up on the message row
+    /// periodically (the API counts recipients itself up to 5,000).</summary>
+    public int RollupAboveRecipients { get; set; } = 5000;
+
+    /// <summary>How often a big message in flight is rolled up.</summary>
+    public int RollupIntervalSeconds { get; set; } = 60;
+
     public TimeSpan ClaimTimeout => TimeSpan.FromSeconds(ClaimTimeoutSeconds);
 
     public TimeSpan OutboxGrace => TimeSpan.FromSeconds(OutboxGraceSeconds);

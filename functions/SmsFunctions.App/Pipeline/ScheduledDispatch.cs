@@ -18,9 +18,20 @@ public sealed partial class ScheduledDispatch(
     RecipientStateWriter writer,
     CallbackEnqueuer callbacks,
     DispatchEnqueuer enqueuer,
+    Microsoft.Extensions.Options.IOptionsMonitor<PipelineOptions> options,
     TimeProvider time,
     ILogger<ScheduledDispatch> logger)
 {
+    /// <summary>Row-key prefix of a rollup row: a big message's state and counts are recomputed when it is due.</summary>
+    public const string RollupPrefix = "r-";
+
+    /// <summary>For a message too big to count on every read: roll it up on the message row until every recipient has ended.</summary>
+    public Task ScheduleRollupAsync(MessageEntity message, CancellationToken cancellationToken) =>
+        message.RecipientCount > options.CurrentValue.RollupAboveRecipients
+            ? schedule.AddAsync(message.AccountId, RollupPrefix + message.Id, time.GetUtcNow().AddSeconds(options.CurrentValue.RollupIntervalSeconds),
+                PriorityBand.Normal, message.RecipientCount, cancellationToken)
+            : Task.CompletedTask;
+
     /// <summary>Row-key prefix of a validity row: when it is due, what has no final state yet expires.</summary>
     public const string ExpiryPrefix = "x-";
 
@@ -51,6 +62,12 @@ public sealed partial class ScheduledDispatch(
         if (row.RowKey.StartsWith(ExpiryPrefix, StringComparison.Ordinal))
         {
             await ExpireAsync(row, cancellationToken);
+            return false;
+        }
+
+        if (row.RowKey.StartsWith(RollupPrefix, StringComparison.Ordinal))
+        {
+            await RollUpAsync(row, cancellationToken);
             return false;
         }
 
@@ -119,6 +136,46 @@ public sealed partial class ScheduledDispatch(
                 await MessageStamp.ApplyAsync(messages, headers, header, events, time, cancellationToken);
                 if (!string.IsNullOrEmpty(header.CallbackJson)) { await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken); }
                 LogExpired(logger, messageId, events.Count);
+            }
+        }
+
+        await schedule.TryRemoveAsync(row, cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts the message's recipients by state (a projection of the state column), writes the counts and the
+    /// rolled-up state on the message row, and comes back later while any recipient is still in flight.
+    /// </summary>
+    private async Task RollUpAsync(ScheduleEntry row, CancellationToken cancellationToken)
+    {
+        var messageId = row.RowKey[RollupPrefix.Length..];
+        var header = await headers.RefreshAsync(row.AccountId, messageId, cancellationToken);
+        if (header is not null)
+        {
+            var stored = await recipients.CountByStateAsync(messageId, cancellationToken);
+            var counts = default(RecipientStateCounts);
+            foreach (var (name, count) in stored)
+            {
+                if (LifecycleApiNames.TryParseApiName(name, out RecipientState state)) { counts = counts.Add(state, count); }
+            }
+
+            var rolled = MessageStateRollup.From(counts);
+            var now = time.GetUtcNow();
+            var patch = new TableEntity(header.PartitionKey, header.RowKey)
+            {
+                [nameof(MessageEntity.State)] = rolled.ToApiName(),
+                [nameof(MessageEntity.StateCountsJson)] = System.Text.Json.JsonSerializer.Serialize(stored),
+                [nameof(MessageEntity.UpdatedAt)] = now,
+            };
+            if (rolled is MessageState.Delivered or MessageState.PartiallyDelivered && header.DeliveredAt is null)
+            {
+                patch[nameof(MessageEntity.DeliveredAt)] = now;
+            }
+
+            await messages.TryMergeAsync(patch, header.ETag, cancellationToken); // A conflict: the next rollup decides again.
+            if (counts.InFlight > 0)
+            {
+                await schedule.AddAsync(row.AccountId, row.RowKey, now.AddSeconds(options.CurrentValue.RollupIntervalSeconds), PriorityBand.Normal, row.RecipientCount, cancellationToken);
             }
         }
 
