@@ -7,20 +7,40 @@ namespace SmsFunctions.App.Callbacks;
 
 /// <summary>Every webhook attempt of a message (table <c>{prefix}CallbackAttempts</c>, PK message id), shown on
 /// <c>GET /api/messages/{id}/callbacks</c>.</summary>
-public sealed class CallbackAttemptStore
+public sealed class CallbackAttemptStore : IDisposable
 {
     private readonly TableClient _table;
-    private readonly Lazy<Task> _created;
+    private readonly SemaphoreSlim _creating = new(1, 1);
+    private volatile bool _created;
 
     public CallbackAttemptStore(TableServiceClient service, IOptions<StorageOptions> options)
     {
         _table = service.GetTableClient(options.Value.TablePrefix + "CallbackAttempts");
-        _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync());
+    }
+
+    /// <summary>Creates the table once; a failed attempt (storage briefly down) is tried again by the next call
+    /// instead of being remembered forever, as a cached faulted task would be.</summary>
+    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (_created) { return; }
+        await _creating.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_created)
+            {
+                await _table.CreateIfNotExistsAsync(cancellationToken);
+                _created = true;
+            }
+        }
+        finally
+        {
+            _creating.Release();
+        }
     }
 
     public async Task AddAsync(CallbackAttempt attempt, CancellationToken cancellationToken = default)
     {
-        await _created.Value;
+        await EnsureCreatedAsync(cancellationToken);
         var entity = new TableEntity(attempt.MessageId,
             $"{attempt.At.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}-{attempt.Recipient.TrimStart('+')}-{attempt.Event}-{attempt.Attempt:D2}")
         {
@@ -38,7 +58,7 @@ public sealed class CallbackAttemptStore
 
     public async Task<IReadOnlyList<CallbackAttempt>> ListAsync(string messageId, int max = 1000, CancellationToken cancellationToken = default)
     {
-        await _created.Value;
+        await EnsureCreatedAsync(cancellationToken);
         var list = new List<CallbackAttempt>();
         await foreach (var e in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {messageId}"), 1000, cancellationToken: cancellationToken))
         {
@@ -50,4 +70,5 @@ public sealed class CallbackAttemptStore
 
         return list;
     }
+    public void Dispose() => _creating.Dispose();
 }

@@ -13,8 +13,6 @@ namespace SmsFunctions.App.Callbacks;
 /// </summary>
 public sealed class CallbackThrower(HttpClient http, IOptionsMonitor<CallbackOptions> options, TimeProvider time, ILogger<CallbackThrower> logger)
 {
-    public const string HttpClientName = "callbacks";
-
     // Receivers read "+39…", not "\u002B39…": the body is UTF-8 JSON, not HTML, so only what JSON requires is escaped.
     private static readonly JsonSerializerOptions PayloadJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

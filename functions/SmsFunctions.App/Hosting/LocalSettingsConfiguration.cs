@@ -35,7 +35,6 @@ public static class LocalSettingsConfiguration
         var index = sources.ToList().FindIndex(s => s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource);
         var source = new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = settings };
         if (index < 0) { sources.Add(source); } else { sources.Insert(index, source); }
-        configuration["Sms:LocalSettingsFile"] = null;
     }
 
     public static string? FindSettingsFile()
