@@ -24,6 +24,8 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
     private readonly ScheduleIndex schedule;
     private readonly SmsTables tables;
     private readonly IOptionsMonitor<PipelineOptions> options;
+    private readonly MessageHeaderCache headers;
+    private readonly AcceptedRows accepted;
     private readonly TimeProvider time;
     private readonly ILogger<DispatchEnqueuer> logger;
     private readonly Dictionary<PriorityBand, GroupCommit<AcceptedMessage>> _groups;
@@ -34,9 +36,13 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
         ScheduleIndex schedule,
         SmsTables tables,
         IOptionsMonitor<PipelineOptions> options,
+        MessageHeaderCache headers,
+        AcceptedRows accepted,
         TimeProvider time,
         ILogger<DispatchEnqueuer> logger)
     {
+        this.headers = headers;
+        this.accepted = accepted;
         this.queues = queues;
         this.recipients = recipients;
         this.schedule = schedule;
@@ -57,6 +63,10 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
         {
             return; // Scheduled for later: FireScheduled moves it when due.
         }
+
+        // What was just written is what dispatch needs: keep it, so the dispatch of this message reads nothing.
+        if (message.Message is { } row && row.ETag != default) { headers.Set(row.Copy()); }
+        if (message.Recipients is { } rows && message.RecipientCount <= Math.Max(1, options.CurrentValue.ChunkSize)) { accepted.Add(message.MessageId, rows); }
 
         if (message.RecipientCount > Math.Max(1, options.CurrentValue.ChunkSize))
         {

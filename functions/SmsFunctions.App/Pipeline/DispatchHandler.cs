@@ -24,6 +24,7 @@ namespace SmsFunctions.App.Pipeline;
 public sealed partial class DispatchHandler(
     MessageStore messages,
     MessageHeaderCache headers,
+    MessageStamp stamp,
     RecipientStore recipients,
     RecipientStateWriter writer,
     RecipientRanges ranges,
@@ -99,8 +100,9 @@ public sealed partial class DispatchHandler(
         activity?.SetTag("sms.message_id", item.MessageId);
         activity?.SetTag("sms.chunk", item.Chunk);
 
-        // Read fresh, not from the cache: a cancellation must be seen before anything is submitted.
-        var header = await headers.RefreshAsync(item.AccountId, item.MessageId, cancellationToken);
+        // The cached row will do: what dispatch takes from it (body, sender, options, callback) no longer changes once
+        // a message is queued, and a cancellation is seen on the recipient rows, which every claim checks by ETag.
+        var header = await headers.GetAsync(item.AccountId, item.MessageId, cancellationToken);
         if (header is null)
         {
             LogMissing(logger, item.MessageId);
@@ -349,7 +351,7 @@ public sealed partial class DispatchHandler(
             return;
         }
 
-        await MessageStamp.ApplyAsync(messages, headers, header, events, time, cancellationToken);
+        await stamp.ApplyAsync(header, events, cancellationToken);
         if (!string.IsNullOrEmpty(header.CallbackJson))
         {
             await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken);

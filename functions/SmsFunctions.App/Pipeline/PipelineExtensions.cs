@@ -28,6 +28,8 @@ public static class PipelineExtensions
         services.AddTriggerRuntime(configuration);
 
         services.AddSingleton<RecipientRanges>();
+        services.AddSingleton<AcceptedRows>();
+        services.AddSingleton<MessageStamp>();
         services.AddSingleton<RecipientStateWriter>();
         services.AddSingleton<MessageHeaderCache>();
         services.AddSingleton<CallbackEnqueuer>();

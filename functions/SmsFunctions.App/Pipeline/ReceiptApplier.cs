@@ -10,8 +10,8 @@ namespace SmsFunctions.App.Pipeline;
 /// ETag conflict (a concurrent receipt or the dispatcher's own write) is resolved by re-reading and deciding again.
 /// </summary>
 public sealed partial class ReceiptApplier(
-    MessageStore messages,
     MessageHeaderCache headers,
+    MessageStamp stamp,
     RecipientStateWriter writer,
     CallbackEnqueuer callbacks,
     TimeProvider time,
@@ -53,7 +53,7 @@ public sealed partial class ReceiptApplier(
         if (header is not null)
         {
             CallbackEvent[] events = [new CallbackEvent(row.AccountId, row.MessageId, row.Number, row.State, receipt.At)];
-            await MessageStamp.ApplyAsync(messages, headers, header, events, time, cancellationToken);
+            await stamp.ApplyAsync(header, events, cancellationToken);
             if (!string.IsNullOrEmpty(header.CallbackJson))
             {
                 await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken);

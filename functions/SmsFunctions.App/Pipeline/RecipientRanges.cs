@@ -5,11 +5,17 @@ using SmsFunctions.Storage.Tables;
 namespace SmsFunctions.App.Pipeline;
 
 /// <summary>Reads the recipients of one dispatch chunk with a row-key range query: chunks are contiguous runs of
-/// sorted numbers within one shard, so a chunk costs one query however large the message is.</summary>
-public sealed class RecipientRanges(SmsTables tables)
+/// sorted numbers within one shard, so a chunk costs one query however large the message is. A small message this
+/// process has just accepted costs no read at all: its rows, as written, are taken from <see cref="AcceptedRows"/>.</summary>
+public sealed class RecipientRanges(SmsTables tables, AcceptedRows accepted)
 {
     public async Task<List<RecipientEntity>> ReadAsync(string messageId, IReadOnlyList<string>? numbers, CancellationToken cancellationToken)
     {
+        if (numbers is null && accepted.Take(messageId) is { } known)
+        {
+            return [.. known];
+        }
+
         var result = new List<RecipientEntity>(numbers?.Count ?? 1);
         string filter;
         HashSet<string>? wanted = null;

@@ -22,7 +22,7 @@ public sealed class RecipientStateWriter(RecipientStore store)
     public void Remember(RecipientEntity row)
     {
         var key = (row.MessageId, row.RowKey);
-        _rows[key] = Copy(row);
+        _rows[key] = row.Copy();
         _order.Enqueue(key);
         while (_rows.Count > MaxRemembered && _order.TryDequeue(out var old))
         {
@@ -56,7 +56,7 @@ public sealed class RecipientStateWriter(RecipientStore store)
                     return null;
                 }
 
-                var row = Copy(current);
+                var row = current.Copy();
                 if (!change(row))
                 {
                     _rows[key] = current;
@@ -79,27 +79,4 @@ public sealed class RecipientStateWriter(RecipientStore store)
             gate.Release();
         }
     }
-
-    private static RecipientEntity Copy(RecipientEntity r) => new()
-    {
-        PartitionKey = r.PartitionKey,
-        RowKey = r.RowKey,
-        Timestamp = r.Timestamp,
-        ETag = r.ETag,
-        AccountId = r.AccountId,
-        State = r.State,
-        Price = r.Price,
-        Parts = r.Parts,
-        CountryCode = r.CountryCode,
-        FieldsJson = r.FieldsJson,
-        SentAt = r.SentAt,
-        DeliveredAt = r.DeliveredAt,
-        UpdatedAt = r.UpdatedAt,
-        Carrier = r.Carrier,
-        CarrierReference = r.CarrierReference,
-        Attempts = r.Attempts,
-        RoutingJson = r.RoutingJson,
-        ErrorCode = r.ErrorCode,
-        ErrorDetail = r.ErrorDetail,
-    };
 }

@@ -14,6 +14,7 @@ public sealed partial class ScheduledDispatch(
     ScheduleIndex schedule,
     MessageStore messages,
     MessageHeaderCache headers,
+    MessageStamp stamp,
     RecipientStore recipients,
     RecipientStateWriter writer,
     CallbackEnqueuer callbacks,
@@ -133,7 +134,7 @@ public sealed partial class ScheduledDispatch(
 
             if (events.Count > 0)
             {
-                await MessageStamp.ApplyAsync(messages, headers, header, events, time, cancellationToken);
+                await stamp.ApplyAsync(header, events, cancellationToken);
                 if (!string.IsNullOrEmpty(header.CallbackJson)) { await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken); }
                 LogExpired(logger, messageId, events.Count);
             }

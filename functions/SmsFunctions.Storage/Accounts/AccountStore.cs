@@ -28,6 +28,37 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
         return entity;
     }
 
+    /// <summary>How long <see cref="GetRecentAsync"/> may answer from memory. A block or unblock made by this process
+    /// is seen at once; one made by another instance within this time.</summary>
+    public static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(5);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AccountEntity Account, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The account as read at most <see cref="RecentFor"/> ago, for the send path: every send needs the account's
+    /// price list and blocked flag, and one read per send was a quarter of a message's table operations. Never
+    /// for balances (the ledger keeps those) or anything written back.
+    /// </summary>
+    public async Task<AccountEntity?> GetRecentAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        if (_recent.TryGetValue(accountId, out var entry) && entry.Until > now)
+        {
+            return entry.Account;
+        }
+
+        var account = await GetAsync(accountId, cancellationToken);
+        if (account is null)
+        {
+            _recent.TryRemove(accountId, out _);
+            return null;
+        }
+
+        if (_recent.Count > 10_000) { _recent.Clear(); }
+        _recent[accountId] = (account, now + RecentFor);
+        return account;
+    }
+
     public async Task<AccountEntity?> GetAsync(string accountId, CancellationToken cancellationToken = default)
     {
         if (!IsValidKey(accountId))
@@ -42,6 +73,7 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
     /// <summary>Sets or clears the blocked flag (ETag-guarded, retried on conflict). Returns the updated account, or null when it does not exist.</summary>
     public async Task<AccountEntity?> SetBlockedAsync(string accountId, bool blocked, string? reason, CancellationToken cancellationToken = default)
     {
+        _recent.TryRemove(accountId, out _);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var account = await GetAsync(accountId, cancellationToken);
@@ -61,6 +93,7 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
                 await tables.Accounts.UpdateEntityAsync(patch, account.ETag, TableUpdateMode.Merge, cancellationToken);
                 account.Blocked = blocked;
                 account.BlockedReason = blocked ? reason : string.Empty;
+                _recent.TryRemove(accountId, out _);
                 return account;
             }
             catch (RequestFailedException ex) when (ex.Status == 412)

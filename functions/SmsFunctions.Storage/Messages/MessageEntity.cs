@@ -19,6 +19,9 @@ public sealed class MessageEntity : ITableEntity
 
     public ETag ETag { get; set; }
 
+    /// <summary>A field-by-field copy (all properties are values or immutable strings).</summary>
+    public MessageEntity Copy() => (MessageEntity)MemberwiseClone();
+
     [IgnoreDataMember]
     public string AccountId => PartitionKey;
 

@@ -61,6 +61,26 @@ public sealed class MessageStore(SmsTables tables)
     }
 
     /// <summary>
+    /// Several ETag-guarded merges of one account's messages as one entity-group transaction (all or nothing, at
+    /// most 100, each message once): the new ETags in order, or null when any of them conflicted and nothing was written.
+    /// </summary>
+    public async Task<IReadOnlyList<ETag>?> TryMergeBatchAsync(IReadOnlyList<(TableEntity Patch, ETag IfMatch)> patches, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patches);
+        if (patches.Count == 0) { return []; }
+        try
+        {
+            var actions = patches.Select(p => new TableTransactionAction(TableTransactionActionType.UpdateMerge, p.Patch, p.IfMatch)).ToList();
+            var response = await tables.Messages.SubmitTransactionAsync(actions, cancellationToken);
+            return response.Value.Select(r => r.Headers.ETag ?? default).ToList();
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// One page of the account's messages, newest first. The created-date filters become a row-key range (ids start
     /// with the inverted creation time), so they cost no scan beyond the range.
     /// </summary>

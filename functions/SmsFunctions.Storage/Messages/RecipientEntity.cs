@@ -18,6 +18,9 @@ public sealed class RecipientEntity : ITableEntity
 
     public ETag ETag { get; set; }
 
+    /// <summary>A field-by-field copy (all properties are values or immutable strings).</summary>
+    public RecipientEntity Copy() => (RecipientEntity)MemberwiseClone();
+
     [IgnoreDataMember]
     public string MessageId => RecipientKeys.MessageIdOf(PartitionKey);
 

@@ -75,7 +75,16 @@ public static class TableBatches
     {
         try
         {
-            await table.SubmitTransactionAsync(batch, cancellationToken);
+            var actions = batch as IReadOnlyList<TableTransactionAction> ?? batch.ToList();
+            var response = await table.SubmitTransactionAsync(actions, cancellationToken);
+            // Keep each written entity's new ETag, so a later conditional write needs no read first.
+            for (var i = 0; i < actions.Count && i < response.Value.Count; i++)
+            {
+                if (actions[i].ActionType != TableTransactionActionType.Delete && response.Value[i].Headers.ETag is { } etag)
+                {
+                    actions[i].Entity.ETag = etag;
+                }
+            }
         }
         catch (TableTransactionFailedException ex) when (toleratesConflict && ex.Status == 409)
         {

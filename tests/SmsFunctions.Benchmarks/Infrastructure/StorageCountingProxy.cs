@@ -103,7 +103,17 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
         var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget
             ?? $"{request.PathBase}{request.Path}{request.QueryString}";
         using var outgoing = new HttpRequestMessage(new HttpMethod(request.Method), new Uri($"http://127.0.0.1:{port}{target}", UriKind.Absolute));
-        if (request.ContentLength > 0 || request.Headers.ContainsKey("Transfer-Encoding") || request.ContentType is not null)
+        string? batchTable = null;
+        if (service == "table" && request.Path.Value?.EndsWith("/$batch", StringComparison.Ordinal) == true)
+        {
+            // A batch names its table only inside the body: buffer it to tell which table the batch writes.
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+            var bytes = buffer.ToArray();
+            batchTable = BatchTable(Encoding.UTF8.GetString(bytes));
+            outgoing.Content = new ByteArrayContent(bytes);
+        }
+        else if (request.ContentLength > 0 || request.Headers.ContainsKey("Transfer-Encoding") || request.ContentType is not null)
         {
             outgoing.Content = new StreamContent(request.Body);
         }
@@ -132,6 +142,7 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
         }
 
         var kind = Classify(service, request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "");
+        if (batchTable is not null) { kind += " " + batchTable; }
         if (kind == "queue receive")
         {
             // Tell polls that found nothing apart from receives that fetched work: idle polling is a cost of its own.
@@ -148,7 +159,15 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
 
     private void Count(string kind) => _counts.AddOrUpdate(kind, 1, (_, n) => n + 1);
 
-    /// <summary>Names an operation from its method and path (path-style: /devstoreaccount1/…).</summary>
+    /// <summary>The table an entity-group batch writes, from the first sub-request line of its multipart body.</summary>
+    internal static string? BatchTable(string body)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(body, @"(?:POST|PUT|PATCH|MERGE|DELETE) https?://[^/\s]+/[^/\s]+/([A-Za-z0-9]+)");
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
+    /// <summary>Names an operation from its method and path (path-style: /devstoreaccount1/…), with the table it
+    /// touches (e.g. <c>table merge SmsMessages</c>).</summary>
     internal static string Classify(string service, string method, string path, string query)
     {
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -158,7 +177,8 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
             if (resource == "$batch") { return "table batch"; }
             if (resource.StartsWith("Tables", StringComparison.Ordinal)) { return "table management"; }
             var isEntity = resource.Contains('(', StringComparison.Ordinal) && !resource.EndsWith("()", StringComparison.Ordinal);
-            return method switch
+            var table = resource.Split('(')[0];
+            return (method switch
             {
                 "GET" => isEntity ? "table point read" : "table query",
                 "POST" => "table insert",
@@ -166,7 +186,7 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
                 "PATCH" or "MERGE" => "table merge",
                 "DELETE" => "table delete",
                 _ => "table " + method,
-            };
+            }) + " " + table;
         }
 
         var isMessages = segments.Length > 2 && segments[2] == "messages";

@@ -37,7 +37,7 @@ public sealed partial class MessageService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(fields);
-        var account = await accounts.GetAsync(accountId, cancellationToken);
+        var account = await accounts.GetRecentAsync(accountId, cancellationToken);
         if (account is null)
         {
             return ApiOutcome.Fail(ApiProblem.Create(StatusCodes.Status403Forbidden, ApiErrorCodes.AccountNotFound, "The token's account does not exist."));
@@ -113,7 +113,7 @@ public sealed partial class MessageService(
 
         if (dueAt is { } due)
         {
-            await NotifyAsync(new AcceptedMessage(accountId, messageId, due, plan.Band, rows.Count), cancellationToken);
+            await NotifyAsync(new AcceptedMessage(accountId, messageId, due, plan.Band, rows.Count, message, rows), cancellationToken);
         }
 
         LogAccepted(messageId, accountId, rows.Count, plan.TotalPrice, message.State);
