@@ -113,7 +113,10 @@ public sealed partial class MessageService(
 
         if (dueAt is { } due)
         {
-            await NotifyAsync(new AcceptedMessage(accountId, messageId, due, plan.Band, rows.Count, message, rows), cancellationToken);
+            // The Schedule row just written is the outbox: the hand-off to the dispatch queue (a group commit, or the
+            // fan-out of a bulk message) need not hold up the answer. If this process dies first, the sweep sends it.
+            var accepted = new AcceptedMessage(accountId, messageId, due, plan.Band, rows.Count, message, rows);
+            _ = Task.Run(() => NotifyAsync(accepted, CancellationToken.None), CancellationToken.None);
         }
 
         LogAccepted(messageId, accountId, rows.Count, plan.TotalPrice, message.State);
