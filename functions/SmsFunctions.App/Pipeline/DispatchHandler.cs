@@ -167,18 +167,27 @@ public sealed partial class DispatchHandler(
             await scheduled.ScheduleRollupAsync(header, cancellationToken);
 
             var template = BodyTemplate.Parse(header.Body);
-            // Each outcome is written as soon as the carrier answers: receipts follow within milliseconds, and a
-            // write held back for a whole chunk would collide with most of them. Not cancelled midway: a submitted
+            // Each outcome goes to the writer as soon as the carrier answers, held briefly so that the delivery
+            // receipt, which usually follows within milliseconds, joins it in one write (and outcomes of one shard
+            // share transactions). The submit slot does not wait for the write. Not cancelled midway: a submitted
             // SMS must have its outcome recorded.
+            var writes = new List<Task>(claimed.Count);
             await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, opts.SubmitConcurrency), CancellationToken = CancellationToken.None },
                 async (row, _) =>
                 {
                     await SubmitAsync(header, template, row, CancellationToken.None);
-                    if (await WriteOutcomeAsync(row, CancellationToken.None))
-                    {
-                        lock (events) { events.Add(new CallbackEvent(item.AccountId, item.MessageId, row.Number, row.State, time.GetUtcNow())); }
-                    }
+                    var write = RecordOutcomeAsync(row);
+                    lock (writes) { writes.Add(write); }
                 });
+            await Task.WhenAll(writes);
+
+            async Task RecordOutcomeAsync(RecipientEntity row)
+            {
+                if (await WriteOutcomeAsync(row, opts.OutcomeHold, CancellationToken.None))
+                {
+                    lock (events) { events.Add(new CallbackEvent(item.AccountId, item.MessageId, row.Number, row.State, time.GetUtcNow())); }
+                }
+            }
         }
 
         await AfterChangesAsync(header, events, cancellationToken);
@@ -304,7 +313,7 @@ public sealed partial class DispatchHandler(
 
     /// <summary>Writes one outcome. A receipt may have landed first (the sandbox and Kannel answer in milliseconds):
     /// then only what moves the recipient forward is kept, plus the carrier details. True when this outcome set the state.</summary>
-    private async Task<bool> WriteOutcomeAsync(RecipientEntity outcome, CancellationToken cancellationToken)
+    private async Task<bool> WriteOutcomeAsync(RecipientEntity outcome, TimeSpan holdFor, CancellationToken cancellationToken)
     {
         _ = LifecycleApiNames.TryParseApiName(outcome.State, out RecipientState wanted);
         var applied = false;
@@ -321,7 +330,7 @@ public sealed partial class DispatchHandler(
             fresh.ErrorDetail ??= outcome.ErrorDetail;
             fresh.UpdatedAt = time.GetUtcNow();
             return true;
-        }, cancellationToken);
+        }, holdFor, cancellationToken);
         if (written is not null) { outcome.State = written.State; }
         return applied && written is not null;
     }

@@ -38,6 +38,12 @@ public sealed class PipelineOptions
     /// <summary>How often a big message in flight is rolled up.</summary>
     public int RollupIntervalSeconds { get; set; } = 60;
 
+    /// <summary>How long a dispatch outcome (SENT) waits for its delivery receipt to join it in one table write.
+    /// Kannel and the sandbox answer within milliseconds; a carrier that reports later only sees SENT written this much later.</summary>
+    public int OutcomeHoldMilliseconds { get; set; } = 250;
+
+    public TimeSpan OutcomeHold => TimeSpan.FromMilliseconds(Math.Max(0, OutcomeHoldMilliseconds));
+
     public TimeSpan ClaimTimeout => TimeSpan.FromSeconds(ClaimTimeoutSeconds);
 
     public TimeSpan OutboxGrace => TimeSpan.FromSeconds(OutboxGraceSeconds);
