@@ -1,4 +1,5 @@
 using SmsFunctions.Queues;
+using SmsFunctions.Storage.Tables;
 
 namespace SmsFunctions.App.Pipeline;
 

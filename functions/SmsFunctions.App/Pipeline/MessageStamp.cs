@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using SmsFunctions.Core.Lifecycle;
 using SmsFunctions.Storage.Messages;
+using SmsFunctions.Storage.Tables;
 
 namespace SmsFunctions.App.Pipeline;
 

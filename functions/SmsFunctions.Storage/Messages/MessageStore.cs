@@ -11,12 +11,17 @@ public sealed class MessageStore(SmsTables tables)
 {
     public const int MaxPageSize = 100;
 
-    public async Task<ETag> InsertAsync(MessageEntity message, CancellationToken cancellationToken = default)
+    private readonly TableGroupCommit<MessageEntity> _inserts = new(tables.Messages, TableTransactionActionType.Add);
+
+    /// <summary>
+    /// Inserts a new message and sets its ETag. Concurrent inserts of one account share an entity-group transaction
+    /// (see <see cref="TableGroupCommit{TEntity}"/>); each completes only once its own row is written, and fails
+    /// with its own error (a 409 if the row exists) without failing the others.
+    /// </summary>
+    public Task<ETag> InsertAsync(MessageEntity message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var response = await tables.Messages.AddEntityAsync(message, cancellationToken);
-        message.ETag = response.Headers.ETag ?? default;
-        return message.ETag;
+        return _inserts.WriteAsync(message, cancellationToken);
     }
 
     public async Task<MessageEntity?> GetAsync(string accountId, string messageId, CancellationToken cancellationToken = default)

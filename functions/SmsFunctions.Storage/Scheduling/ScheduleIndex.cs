@@ -16,10 +16,15 @@ public sealed class ScheduleIndex(SmsTables tables)
 {
     public const string PartitionPrefix = "due-";
 
+    private readonly TableGroupCommit<ScheduleEntry> _upserts = new(tables.Schedule, TableTransactionActionType.UpsertReplace);
+
     public static string BucketOf(DateTimeOffset dueAt)
         => PartitionPrefix + dueAt.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
 
-    /// <summary>Adds (or overwrites) the row for the message.</summary>
+    /// <summary>
+    /// Adds (or overwrites) the row for the message. Concurrent adds to one minute bucket share an entity-group
+    /// transaction (see <see cref="TableGroupCommit{TEntity}"/>); each completes only once its own row is written.
+    /// </summary>
     public async Task<ScheduleEntry> AddAsync(
         string accountId, string messageId, DateTimeOffset dueAt, PriorityBand band, int recipientCount, CancellationToken cancellationToken = default)
     {
@@ -32,8 +37,7 @@ public sealed class ScheduleIndex(SmsTables tables)
             Band = band.ToString(),
             RecipientCount = recipientCount,
         };
-        var response = await tables.Schedule.UpsertEntityAsync(entry, TableUpdateMode.Replace, cancellationToken);
-        entry.ETag = response.Headers.ETag ?? default;
+        await _upserts.WriteAsync(entry, cancellationToken);
         return entry;
     }
 

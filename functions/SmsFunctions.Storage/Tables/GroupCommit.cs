@@ -1,11 +1,11 @@
-namespace SmsFunctions.App.Pipeline;
+namespace SmsFunctions.Storage.Tables;
 
 /// <summary>
 /// Group commit: callers that arrive within a few milliseconds of each other share one write. The first caller
 /// waits <c>linger</c>, then writes everything pending (up to <c>maxItems</c> at a time) with <c>flush</c>; every
 /// caller's task completes only when the write that carried its item has succeeded (or faults with its error), so
-/// nothing is acknowledged before it is durable. Queue operations are the scarce resource on Azurite: one queue
-/// message for many SMS instead of one each.
+/// nothing is acknowledged before it is durable. Storage operations are the scarce resource on Azurite: one queue
+/// message or one entity-group transaction for many SMS instead of one each (see <see cref="TableGroupCommit{TEntity}"/>).
 /// </summary>
 public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, CancellationToken, Task> flush, int maxItems, TimeSpan linger)
 {
