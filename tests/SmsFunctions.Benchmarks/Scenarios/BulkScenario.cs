@@ -9,8 +9,11 @@ namespace SmsFunctions.Benchmarks.Scenarios;
 /// Scenario 4, <c>bulk</c>: one request per size with personalised recipients (<c>{{name}}</c>): time to the 201, time
 /// until every recipient reached the SMSC through Kannel (counted at fakesmsc, which logs each SMS it receives), the
 /// app's peak working set (a fresh app process per size, sampled from /proc), and the fitted growth exponents.
-/// A run that misses its deadline is reported and ends that size and the larger ones (their backlog would distort
-/// what follows); it is a failure only when the request is refused or nothing at all reaches Kannel.
+/// Each size has a hard deadline well past its target (1k: 60 s, 10k: 180 s, 100k: 400 s) so that a slow size is
+/// still measured rather than cut off; a run that misses it ends that size's runs (its backlog would distort the
+/// next run), and the next size starts on a fresh app. When one 100k run takes longer than 150 s, it is the only
+/// one (the full scenario stays near 15 minutes), and the note says so. A run is a failure only when the request is
+/// refused or nothing at all reaches Kannel.
 /// </summary>
 internal sealed class BulkScenario : IScenario
 {
@@ -31,7 +34,7 @@ internal sealed class BulkScenario : IScenario
         foreach (var size in sizes)
         {
             if (size != sizes[0]) { await environment.RestartAppAsync(4, cancellationToken).ConfigureAwait(false); }
-            var deadline = TimeSpan.FromSeconds(Math.Max(options.Quick ? 20 : 30, size * 0.0015));
+            var deadline = TimeSpan.FromSeconds(options.Quick ? 30 : size switch { <= 1_000 => 60, <= 10_000 => 180, _ => 400 });
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bulk: {size} recipients, warm-up, then {Runs} runs (deadline {deadline.TotalSeconds:0} s each)"));
             var warmUp = await RunOnceAsync(environment, 100, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             if (!warmUp.Complete)
@@ -53,6 +56,11 @@ internal sealed class BulkScenario : IScenario
                 }
 
                 if (!run.Complete) { break; }
+                if (size >= 100_000 && run.SubmitSeconds > 150)
+                {
+                    result.Notes.Add($"{size:N0} recipients: the first run took {run.SubmitSeconds:0} s to reach Kannel, so it was the only run of this size.");
+                    break;
+                }
             }
 
             var (_, hwm) = environment.App.ReadMemory();
@@ -67,10 +75,10 @@ internal sealed class BulkScenario : IScenario
             result.Figures.Add(new Figure($"{label}: submitted to Kannel", "recipients/s", runs.Select(r => r.Submitted / r.SubmitSeconds)));
             result.Figures.Add(new Figure($"{label}: app peak working set", "MB", runs.Select(r => r.PeakRssMb),
                 "< 512 MB", runs.All(r => r.PeakRssMb < 512)));
-            if (complete.Length < runs.Count || runs.Count < Runs)
+            if (complete.Length < runs.Count)
             {
-                result.Notes.Add($"{label}: {complete.Length} of {Runs} runs submitted everything within {deadline.TotalSeconds:0} s; larger sizes were not run.");
-                break;
+                result.Notes.Add($"{label}: {complete.Length} of {runs.Count} runs submitted everything within the {deadline.TotalSeconds:0} s deadline.");
+                continue;
             }
 
             points.Add((size, Stats.Median(accept), Stats.Median(complete.Select(r => r.SubmitSeconds).ToArray()), Stats.Median(runs.Select(r => r.PeakRssMb).ToArray())));
