@@ -115,7 +115,7 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
         IReadOnlyList<CallbackAttempt> attempts = [];
         for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(50, ct))
         {
-            attempts = await store.ListAsync(id, cancellationToken: ct);
+            attempts = await store.ListAsync(customer.AccountId, id, cancellationToken: ct);
             if (attempts.Any(a => a.Outcome == CallbackAttemptOutcome.Delivered)) { break; }
         }
 

@@ -1,21 +1,78 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SmsFunctions.Storage;
+using SmsFunctions.Storage.Tables;
 
 namespace SmsFunctions.App.Callbacks;
 
-/// <summary>Every webhook attempt of a message (table <c>{prefix}CallbackAttempts</c>, PK message id), shown on
-/// <c>GET /api/messages/{id}/callbacks</c>.</summary>
+/// <summary>
+/// Every webhook attempt of a message (table <c>{prefix}CallbackAttempts</c>), shown on
+/// <c>GET /api/messages/{id}/callbacks</c>. PK the account id, RK <c>{messageId}|{recipient}|{state}|{attempt:D2}</c>:
+/// the attempts of one account that arrive within a few milliseconds of each other are written together as one
+/// entity-group transaction (a <see cref="GroupCommit{T}"/> per account), instead of one table operation each, and all
+/// attempts of a message are one RowKey range of the account's partition. The same attempt written twice is one row
+/// (upsert, the later write wins), so a redelivered callback message converges instead of adding rows; two writes of
+/// one attempt pending together are coalesced into the later one, so a transaction never holds a row twice.
+/// </summary>
 public sealed class CallbackAttemptStore : IDisposable
 {
+    /// <summary>Separates the parts of a RowKey. Message ids are lower-case hex, numbers E.164 (<c>+</c> and digits),
+    /// states UPPER_SNAKE: none contains it. It sorts below <see cref="RangeEnd"/> (<c>'|' + 1</c>), so
+    /// <c>[{id}|, {id}}[</c> holds exactly the rows of message <c>{id}</c>.</summary>
+    public const char Separator = '|';
+
+    private const char RangeEnd = '}';
+
+    /// <summary>How long the first attempt of a group waits for others of its account before the write.</summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Longer errors are cut: an oversized row would spoil the transaction it shares with others (which
+    /// are then written again one by one) and fail itself.</summary>
+    private const int MaxErrorLength = 1024;
+
+    /// <summary>Accounts remembered before the map is cleared; a group dropped mid-flush still completes its own writes.</summary>
+    private const int MaxAccounts = 4096;
+
     private readonly TableClient _table;
     private readonly SemaphoreSlim _creating = new(1, 1);
+    private readonly ConcurrentDictionary<string, GroupCommit<Pending>> _groups = new(StringComparer.Ordinal);
     private volatile bool _created;
+
+    /// <summary>One caller's row; <see cref="Done"/> completes once the write that carried it (or a later write of the
+    /// same row) succeeded, or faults with that write's error.</summary>
+    private sealed class Pending(TableEntity entity)
+    {
+        public TableEntity Entity { get; } = entity;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     public CallbackAttemptStore(TableServiceClient service, IOptions<StorageOptions> options)
     {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(options);
         _table = service.GetTableClient(options.Value.TablePrefix + "CallbackAttempts");
+    }
+
+    /// <summary>The RowKey of an attempt; every part must be free of <see cref="Separator"/>.</summary>
+    public static string RowKey(string messageId, string recipient, string state, int attempt)
+    {
+        Check(messageId, nameof(messageId));
+        Check(recipient, nameof(recipient));
+        Check(state, nameof(state));
+        return string.Create(CultureInfo.InvariantCulture, $"{messageId}{Separator}{recipient}{Separator}{state}{Separator}{attempt:D2}");
+    }
+
+    private static void Check(string part, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(part, name);
+        if (part.Contains(Separator, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{part}' may not contain '{Separator}'.", name);
+        }
     }
 
     /// <summary>Creates the table once; a failed attempt (storage briefly down) is tried again by the next call
@@ -38,12 +95,15 @@ public sealed class CallbackAttemptStore : IDisposable
         }
     }
 
-    public async Task AddAsync(CallbackAttempt attempt, CancellationToken cancellationToken = default)
+    /// <summary>Records <paramref name="attempt"/> of a message of <paramref name="accountId"/>; completes once the
+    /// transaction that carried it is written (or faults with its error).</summary>
+    public async Task AddAsync(string accountId, CallbackAttempt attempt, CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken);
-        var entity = new TableEntity(attempt.MessageId,
-            $"{attempt.At.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}-{attempt.Recipient.TrimStart('+')}-{attempt.Event}-{attempt.Attempt:D2}")
+        ArgumentException.ThrowIfNullOrEmpty(accountId);
+        ArgumentNullException.ThrowIfNull(attempt);
+        var entity = new TableEntity(accountId, RowKey(attempt.MessageId, attempt.Recipient, attempt.Event, attempt.Attempt))
         {
+            ["MessageId"] = attempt.MessageId,
             ["Recipient"] = attempt.Recipient,
             ["Event"] = attempt.Event,
             ["Attempt"] = attempt.Attempt,
@@ -51,16 +111,103 @@ public sealed class CallbackAttemptStore : IDisposable
             ["StatusCode"] = attempt.StatusCode,
             ["LatencyMs"] = attempt.LatencyMs,
             ["Outcome"] = attempt.Outcome.ToString(),
-            ["Error"] = attempt.Error,
+            ["Error"] = attempt.Error is { Length: > MaxErrorLength } error ? error[..MaxErrorLength] : attempt.Error,
         };
-        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+
+        await EnsureCreatedAsync(cancellationToken);
+        if (_groups.Count > MaxAccounts)
+        {
+            _groups.Clear();
+        }
+
+        var pending = new Pending(entity);
+        var group = _groups.GetOrAdd(accountId, account => new GroupCommit<Pending>((batch, ct) => FlushAsync(account, batch, ct), TableBatches.MaxActions, Linger));
+        await group.AddAsync(pending, cancellationToken);
+        await pending.Done.Task.WaitAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<CallbackAttempt>> ListAsync(string messageId, int max = 1000, CancellationToken cancellationToken = default)
+    /// <summary>Writes one account's pending attempts, each row once (the later write of a RowKey wins, as two upserts
+    /// in a row would), as one transaction (at most 100 rows). Never throws: every caller gets its own row's answer.</summary>
+    private async Task FlushAsync(string accountId, IReadOnlyList<Pending> batch, CancellationToken cancellationToken)
     {
+        var rows = new Dictionary<string, (TableEntity Latest, List<Pending> Callers)>(batch.Count, StringComparer.Ordinal);
+        foreach (var pending in batch)
+        {
+            var callers = rows.TryGetValue(pending.Entity.RowKey, out var row) ? row.Callers : [];
+            callers.Add(pending);
+            rows[pending.Entity.RowKey] = (pending.Entity, callers);
+        }
+
+        if (rows.Count == 1)
+        {
+            await WriteAloneAsync(rows.Values.First(), cancellationToken);
+            return;
+        }
+
+        try
+        {
+            var actions = rows.Values.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.Latest)).ToList();
+            await TableBatches.SubmitAsync(_table, accountId, actions, maxConcurrency: 1, cancellationToken);
+            Complete(rows.Values, null);
+        }
+        catch (RequestFailedException ex) when (ex.Status is >= 400 and < 500 and not 408 and not 429)
+        {
+            // One row spoiled the transaction (too large, bad value) and nothing of it was written: each row alone,
+            // so one bad row fails only its own callers.
+            await Task.WhenAll(rows.Values.Select(r => WriteAloneAsync(r, cancellationToken)));
+        }
+#pragma warning disable CA1031 // The error belongs to the callers whose rows were in the transaction.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Complete(rows.Values, ex);
+        }
+    }
+
+    private async Task WriteAloneAsync((TableEntity Latest, List<Pending> Callers) row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.UpsertEntityAsync(row.Latest, TableUpdateMode.Replace, cancellationToken);
+            Complete([row], null);
+        }
+#pragma warning disable CA1031 // The error belongs to the callers of this row.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Complete([row], ex);
+        }
+    }
+
+    private static void Complete(IEnumerable<(TableEntity Latest, List<Pending> Callers)> rows, Exception? error)
+    {
+        foreach (var (_, callers) in rows)
+        {
+            foreach (var caller in callers)
+            {
+                if (error is null) { caller.Done.TrySetResult(); }
+                else { caller.Done.TrySetException(error); }
+            }
+        }
+    }
+
+    /// <summary>The attempts of message <paramref name="messageId"/> of <paramref name="accountId"/>, oldest first
+    /// (at most <paramref name="max"/>).</summary>
+    public async Task<IReadOnlyList<CallbackAttempt>> ListAsync(string accountId, string messageId, int max = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accountId);
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        if (messageId.Contains(Separator, StringComparison.Ordinal))
+        {
+            return [];
+        }
+
         await EnsureCreatedAsync(cancellationToken);
+        var from = messageId + Separator;
+        var to = messageId + RangeEnd;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {from} and RowKey lt {to}");
         var list = new List<CallbackAttempt>();
-        await foreach (var e in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {messageId}"), 1000, cancellationToken: cancellationToken))
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, Math.Clamp(max, 1, 1000), cancellationToken: cancellationToken))
         {
             list.Add(new CallbackAttempt(messageId, e.GetString("Recipient") ?? string.Empty, e.GetString("Event") ?? string.Empty,
                 e.GetInt32("Attempt") ?? 0, e.GetDateTimeOffset("At") ?? default, e.GetInt32("StatusCode"), e.GetDouble("LatencyMs") ?? 0,
@@ -68,7 +215,9 @@ public sealed class CallbackAttemptStore : IDisposable
             if (list.Count >= max) { break; }
         }
 
-        return list;
+        // Rows sort by recipient, state and attempt number; the API lists them as they happened.
+        return list.OrderBy(a => a.At).ThenBy(a => a.Attempt).ToList();
     }
+
     public void Dispose() => _creating.Dispose();
 }

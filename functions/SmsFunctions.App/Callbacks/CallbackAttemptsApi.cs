@@ -27,7 +27,7 @@ public static class CallbackAttemptsApi
             return ApiProblem.Create(StatusCodes.Status404NotFound, ApiErrorCodes.MessageNotFound, "No such message.", $"There is no message {id} on this account.");
         }
 
-        var list = await attempts.ListAsync(id, cancellationToken: cancellationToken);
+        var list = await attempts.ListAsync(accountId, id, cancellationToken: cancellationToken);
         var data = list.Select(a => new
         {
             recipient = a.Recipient,

@@ -56,10 +56,10 @@ public sealed partial class DeliverCallbackHandler(
         ArgumentNullException.ThrowIfNull(message);
         try
         {
-            foreach (var e in CallbackWork.Parse(message.Body).Events)
-            {
-                await attempts.AddAsync(new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), null, 0, CallbackAttemptOutcome.GaveUp, reason), cancellationToken);
-            }
+            // All at once: the attempts of one account share a transaction.
+            var now = time.GetUtcNow();
+            await Task.WhenAll(CallbackWork.Parse(message.Body).Events.Select(e =>
+                attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, now, null, 0, CallbackAttemptOutcome.GaveUp, reason), cancellationToken)));
         }
         catch (Exception ex) when (ex is JsonException or FormatException)
         {
@@ -93,7 +93,7 @@ public sealed partial class DeliverCallbackHandler(
 
         PipelineMetrics.CallbackAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
         PipelineMetrics.CallbackLatency.Record(latency);
-        await attempts.AddAsync(new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), cancellationToken);
+        await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), cancellationToken);
         if (retryIn is { } delay)
         {
             await enqueuer.EnqueueAsync([e with { Attempt = e.Attempt + 1 }], delay, cancellationToken);
