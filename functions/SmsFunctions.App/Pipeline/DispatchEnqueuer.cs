@@ -91,6 +91,12 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
         {
             foreach (var chunk in bucket.Chunk(TableBatches.MaxActions))
             {
+                if (chunk.Length == 1)
+                {
+                    await schedule.RemoveAsync(chunk[0].MessageId, chunk[0].DueAt, cancellationToken); // Cheaper than a batch of one.
+                    continue;
+                }
+
                 try
                 {
                     await tables.Schedule.SubmitTransactionAsync(

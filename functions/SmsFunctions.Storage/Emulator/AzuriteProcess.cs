@@ -8,14 +8,20 @@ namespace SmsFunctions.Storage.Emulator;
 /// Starts the Azurite storage emulator from the npm package that the repository pins (package.json), installing it
 /// once with npm when node_modules lacks it, and stops it by PID on dispose. Disk mode in the given folder: the
 /// in-memory mode stalls after tens of thousands of queue messages (see docs on Azurite).
+/// <para>
+/// Each service (tables, queues, blobs) runs as its own Node.js process (the package's <c>azurite-table</c>,
+/// <c>azurite-queue</c> and <c>azurite-blob</c> entry points) sharing one data folder: Node runs JavaScript on one
+/// thread, and with all three in one process a busy pipeline pinned that one core while the other idled. Split,
+/// table and queue work run side by side.
+/// </para>
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly List<Process> _processes;
 
-    private AzuriteProcess(Process process, AzuriteEndpoints endpoints, string location)
+    private AzuriteProcess(List<Process> processes, AzuriteEndpoints endpoints, string location)
     {
-        _process = process;
+        _processes = processes;
         Endpoints = endpoints;
         Location = location;
     }
@@ -24,7 +30,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     public string Location { get; }
 
-    public int ProcessId => _process.Id;
+    /// <summary>The process ids of the table, queue and blob services.</summary>
+    public IReadOnlyList<int> ProcessIds => _processes.Select(p => p.Id).ToList();
 
     /// <summary>True when something already answers on the table and queue ports.</summary>
     public static async Task<bool> IsReachableAsync(AzuriteEndpoints endpoints, CancellationToken cancellationToken = default) =>
@@ -46,36 +53,45 @@ public sealed class AzuriteProcess : IAsyncDisposable
         var script = await EnsureInstalledAsync(logger, cancellationToken);
         Directory.CreateDirectory(location);
 
-        var start = new ProcessStartInfo(node)
+        var dist = Path.GetDirectoryName(script)!;
+        var errors = new System.Text.StringBuilder();
+        var processes = new List<Process>(3);
+        foreach (var (service, port) in new[] { ("table", endpoints.TablePort), ("queue", endpoints.QueuePort), ("blob", endpoints.BlobPort) })
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-        {
-            script, "--location", location, "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
-            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-            "--blobPort", endpoints.BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--queuePort", endpoints.QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--tablePort", endpoints.TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        })
-        {
-            start.ArgumentList.Add(arg);
+            var start = new ProcessStartInfo(node)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[]
+            {
+                Path.Combine(dist, service, "main.js"), "--location", location, "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
+                $"--{service}Host", "127.0.0.1", $"--{service}Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            var process = Process.Start(start);
+            if (process is null)
+            {
+                await new AzuriteProcess(processes, endpoints, location).DisposeAsync();
+                throw new AzuriteUnavailableException($"Azurite's {service} service did not start.");
+            }
+
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (errors) { errors.AppendLine(e.Data); } } };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            processes.Add(process);
         }
 
-        var process = Process.Start(start) ?? throw new AzuriteUnavailableException("Azurite did not start.");
-        var errors = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (errors) { errors.AppendLine(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var instance = new AzuriteProcess(process, endpoints, location);
+        var instance = new AzuriteProcess(processes, endpoints, location);
         var deadline = Stopwatch.StartNew();
         while (!await IsReachableAsync(endpoints, cancellationToken))
         {
-            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(30))
+            if (processes.Any(p => p.HasExited) || deadline.Elapsed > TimeSpan.FromSeconds(30))
             {
                 await instance.DisposeAsync();
                 string detail;
@@ -87,26 +103,31 @@ public sealed class AzuriteProcess : IAsyncDisposable
             await Task.Delay(50, cancellationToken);
         }
 
-        logger?.LogInformation("Azurite {Pid} listening: tables {TablePort}, queues {QueuePort}, data in {Location}",
-            process.Id, endpoints.TablePort, endpoints.QueuePort, location);
+        logger?.LogInformation("Azurite (processes {Pids}) listening: tables {TablePort}, queues {QueuePort}, data in {Location}",
+            string.Join(", ", instance.ProcessIds), endpoints.TablePort, endpoints.QueuePort, location);
         return instance;
     }
 
     public async ValueTask DisposeAsync()
     {
+        await Task.WhenAll(_processes.Select(StopAsync));
+    }
+
+    private static async Task StopAsync(Process process)
+    {
         try
         {
-            if (!_process.HasExited)
+            if (!process.HasExited)
             {
                 // SIGTERM lets Azurite close its files; Process.Kill would be SIGKILL.
-                using (var term = Process.Start(new ProcessStartInfo("kill", $"-TERM {_process.Id}") { UseShellExecute = false }))
+                using (var term = Process.Start(new ProcessStartInfo("kill", $"-TERM {process.Id}") { UseShellExecute = false }))
                 {
                     if (term is not null) { await term.WaitForExitAsync(); }
                 }
 
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                try { await _process.WaitForExitAsync(timeout.Token); }
-                catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
+                try { await process.WaitForExitAsync(timeout.Token); }
+                catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
             }
         }
         catch (InvalidOperationException)
@@ -115,7 +136,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
         finally
         {
-            _process.Dispose();
+            process.Dispose();
         }
     }
 

@@ -153,6 +153,11 @@ public sealed class RecipientStore(SmsTables tables)
             throw new ArgumentException($"A batch holds at most {TableBatches.MaxActions} recipients of message {messageId}.", nameof(recipients));
         }
 
+        if (recipients.Count == 1)
+        {
+            return await TryReplaceAsync(recipients[0], cancellationToken); // Cheaper than a batch of one, same outcome.
+        }
+
         // One transaction per partition (shard): atomic within a shard, not across shards.
         if (recipients.Select(r => r.PartitionKey).Distinct(StringComparer.Ordinal).Skip(1).Any())
         {
