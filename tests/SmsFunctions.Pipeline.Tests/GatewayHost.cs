@@ -44,6 +44,7 @@ public sealed class GatewayHost : IAsyncDisposable
                 ["Sms:AdminApiKey"] = AdminKey,
                 ["Sms:Callbacks:AllowPrivateNetworks"] = "true",
                 ["Sms:Callbacks:FirstRetryDelaySeconds"] = "0.3",
+                ["Sms:Callbacks:ReplayDelaySeconds"] = "0.5",
                 ["Sms:Runtime:IdlePollMaxMilliseconds"] = "200",
                 ["Sms:Carriers:Sandbox:ReceiptDelayMilliseconds"] = "20",
                 ["Logging:LogLevel:Default"] = "Warning",

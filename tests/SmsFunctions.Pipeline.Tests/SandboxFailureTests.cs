@@ -82,6 +82,48 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task AFinalStateWhoseCallbackWasLostIsCalledBackWhenTheReceiptComesAgainAndOnlyThen()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var number = Numbers.Italian();
+        var (customer, id, hook) = await SendAsync(number);
+        await CallbackAsync(hook, "DELIVERED");
+
+        // What a process that died between storing DELIVERED and queuing its callback leaves behind: the state, and
+        // no attempt on record (deleted here) and no webhook at the customer (forgotten by counting from now).
+        var attempts = fixture.Gateway.Services.GetRequiredService<CallbackAttemptStore>();
+        var table = new Azure.Data.Tables.TableClient(fixture.Azurite.ConnectionString, fixture.TablePrefix + "CallbackAttempts");
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline && (await attempts.ListAsync(customer.AccountId, id, cancellationToken: ct)).Count == 0;)
+        {
+            await Task.Delay(50, ct);
+        }
+
+        foreach (var attempt in await attempts.ListAsync(customer.AccountId, id, cancellationToken: ct))
+        {
+            await table.DeleteEntityAsync(customer.AccountId, CallbackAttemptStore.RowKey(id, attempt.Recipient, attempt.Event, attempt.Attempt), cancellationToken: ct);
+        }
+
+        int Delivered() => fixture.Webhooks.Requests.Count(r => r.Path == hook.AbsolutePath && State(r) == "DELIVERED");
+        Assert.Equal(1, Delivered());
+
+        // The carrier repeats the receipt (its first answer was lost with the process): the callback is replayed.
+        var sink = fixture.Gateway.Services.GetRequiredService<SmsFunctions.Carriers.IDeliveryReceiptSink>();
+        var receipt = new SmsFunctions.Carriers.DeliveryReceipt(id, number, SmsFunctions.Core.Lifecycle.RecipientState.Delivered, DateTimeOffset.UtcNow, "Sandbox");
+        await sink.AcceptAsync(receipt, ct);
+        await CallbackAsync(hook, "DELIVERED", 2);
+
+        // Repeated once more, with the replayed callback on record: nothing goes out again.
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline && (await attempts.ListAsync(customer.AccountId, id, cancellationToken: ct)).Count == 0;)
+        {
+            await Task.Delay(50, ct);
+        }
+
+        await sink.AcceptAsync(receipt, ct);
+        await Task.Delay(2500, ct); // The replay waits 0.5 s here, then is checked against the attempts and dropped.
+        Assert.Equal(2, Delivered());
+    }
+
+    [Fact]
     public async Task OutOfOrderReceiptsNeverMoveARecipientBackwards()
     {
         var (customer, id, hook) = await SendAsync(SandboxNumbers.OutOfOrderReceipts);

@@ -193,6 +193,23 @@ public sealed class CallbackAttemptStore : IDisposable
 
     /// <summary>The attempts of message <paramref name="messageId"/> of <paramref name="accountId"/>, oldest first
     /// (at most <paramref name="max"/>).</summary>
+    /// <summary>True when any attempt to report <paramref name="state"/> of this recipient is on record (one range
+    /// query of at most one row): the callback for it went out, or is being retried.</summary>
+    public async Task<bool> AnyAsync(string accountId, string messageId, string recipient, string state, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accountId);
+        await EnsureCreatedAsync(cancellationToken);
+        var from = RowKey(messageId, recipient, state, 0);
+        var to = string.Create(CultureInfo.InvariantCulture, $"{messageId}{Separator}{recipient}{Separator}{state}{RangeEnd}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {from} and RowKey lt {to}");
+        await foreach (var _ in _table.QueryAsync<TableEntity>(filter, 1, ["RowKey"], cancellationToken))
+        {
+            return true;
+        }
+
+        return false;
+    }
+
     public async Task<IReadOnlyList<CallbackAttempt>> ListAsync(string accountId, string messageId, int max = 1000, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);

@@ -20,4 +20,8 @@ public sealed class CallbackOptions
 
     /// <summary>Delay before the first retry; later ones grow ×3 up to 10 minutes.</summary>
     public double FirstRetryDelaySeconds { get; set; } = 5;
+
+    /// <summary>A replayed callback (raised again for a state already stored, in case a crash lost the first) waits
+    /// this long, so the first one, if it was queued, has its attempt on record and the replay is dropped.</summary>
+    public double ReplayDelaySeconds { get; set; } = 30;
 }

@@ -78,6 +78,12 @@ public sealed partial class DeliverCallbackHandler(
             return;
         }
 
+        if (e.Replay && e.Attempt == 1 && await attempts.AnyAsync(e.AccountId, e.MessageId, e.Recipient, e.State, cancellationToken))
+        {
+            LogReplaySkipped(logger, e.MessageId, e.Recipient, e.State);
+            return; // The callback for this state went out (or is being retried) before: nothing was lost.
+        }
+
         var recipient = writer.Remembered(e.MessageId, e.Recipient) ?? await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
         var secret = await SecretAsync(e.AccountId, cancellationToken);
         var view = MessageView.ForRecipient(header, recipient, e.State);
@@ -119,6 +125,9 @@ public sealed partial class DeliverCallbackHandler(
         Secrets[accountId] = (secret, now.AddMinutes(5));
         return secret;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} was already sent; skipped")]
+    private static partial void LogReplaySkipped(ILogger logger, string messageId, string recipient, string state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback message {QueueMessageId} is malformed and was dropped: {Error}")]
     private static partial void LogMalformed(ILogger logger, string queueMessageId, string error);

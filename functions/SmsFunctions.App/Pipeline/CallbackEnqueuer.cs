@@ -20,11 +20,13 @@ public sealed class CallbackEnqueuer
     };
 
     private readonly IQueueSender _queues;
+    private readonly Microsoft.Extensions.Options.IOptionsMonitor<SmsFunctions.App.Callbacks.CallbackOptions> _options;
     private readonly GroupCommit<CallbackEvent> _group;
 
-    public CallbackEnqueuer(IQueueSender queues)
+    public CallbackEnqueuer(IQueueSender queues, Microsoft.Extensions.Options.IOptionsMonitor<SmsFunctions.App.Callbacks.CallbackOptions> options)
     {
         _queues = queues;
+        _options = options;
         _group = new GroupCommit<CallbackEvent>((events, ct) => SendAsync(events, null, ct), EventsPerMessage, TimeSpan.FromMilliseconds(5));
     }
 
@@ -35,6 +37,14 @@ public sealed class CallbackEnqueuer
         if (reported.Count == 0)
         {
             return;
+        }
+
+        if (delay is null && reported.Any(e => e.Replay))
+        {
+            // Replays wait, so that the first callback for the same state, if it was queued, is on record by then.
+            await SendAsync([.. reported.Where(e => e.Replay)], TimeSpan.FromSeconds(Math.Max(0, _options.CurrentValue.ReplayDelaySeconds)), cancellationToken);
+            reported = [.. reported.Where(e => !e.Replay)];
+            if (reported.Count == 0) { return; }
         }
 
         if (delay is null && reported.Count == 1)

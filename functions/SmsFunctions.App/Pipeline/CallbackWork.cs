@@ -18,13 +18,17 @@ public sealed record CallbackWork(
 
 /// <param name="State">The recipient state being reported (API name, e.g. DELIVERED).</param>
 /// <param name="Attempt">1 for the first delivery attempt; re-sends carry the next number.</param>
+/// <param name="Replay">Raised again for a state that was already stored (a repeated receipt, a redelivered dispatch
+/// message), because a process may have died between storing the state and queuing its callback. Delivered only if
+/// no attempt for that state is on record, so a replay never duplicates a callback that did go out.</param>
 public sealed record CallbackEvent(
     [property: JsonPropertyName("a")] string AccountId,
     [property: JsonPropertyName("m")] string MessageId,
     [property: JsonPropertyName("r")] string Recipient,
     [property: JsonPropertyName("s")] string State,
     [property: JsonPropertyName("at")] DateTimeOffset At,
-    [property: JsonPropertyName("n")] int Attempt = 1)
+    [property: JsonPropertyName("n")] int Attempt = 1,
+    [property: JsonPropertyName("rp")] bool Replay = false)
 {
     /// <summary>Stable id of this event's delivery attempt, for queue duplicate detection.</summary>
     [JsonIgnore]

@@ -57,7 +57,7 @@ public sealed partial class DispatchHandler(
         await Parallel.ForEachAsync(work.Items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.CurrentValue.SubmitConcurrency), CancellationToken = cancellationToken },
             async (item, ct) =>
             {
-                if (await DispatchItemAsync(item, ct) is { } wait)
+                if (await DispatchItemAsync(item, message.DeliveryCount > 1, ct) is { } wait)
                 {
                     lock (work) { retry = retry is null || wait > retry ? wait : retry; }
                 }
@@ -94,7 +94,7 @@ public sealed partial class DispatchHandler(
         }
     }
 
-    private async Task<TimeSpan?> DispatchItemAsync(DispatchItem item, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> DispatchItemAsync(DispatchItem item, bool redelivered, CancellationToken cancellationToken)
     {
         using var activity = SmsTelemetry.ActivitySource.StartActivity("dispatch", ActivityKind.Consumer);
         activity?.SetTag("sms.message_id", item.MessageId);
@@ -155,6 +155,11 @@ public sealed partial class DispatchHandler(
                 case RecipientState.Dispatching:
                     var left = opts.ClaimTimeout - (now - (row.UpdatedAt ?? now));
                     waitForOthers = left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1);
+                    break;
+                case var final when redelivered && final.IsTerminal():
+                    // This queue message was handled before and did not complete: the process may have died between
+                    // storing this final state and queuing its callback. Replayed, it goes out only if never sent.
+                    events.Add(new CallbackEvent(item.AccountId, item.MessageId, row.Number, row.State, row.UpdatedAt ?? now, Replay: true));
                     break;
             }
         }

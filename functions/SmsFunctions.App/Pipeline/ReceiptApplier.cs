@@ -21,6 +21,7 @@ public sealed partial class ReceiptApplier(
     {
         ArgumentNullException.ThrowIfNull(receipt);
         var found = false;
+        string? repeated = null;
         var row = await writer.UpdateAsync(receipt.MessageId, receipt.Recipient, r =>
         {
             found = true;
@@ -29,6 +30,7 @@ public sealed partial class ReceiptApplier(
             if (outcome != TransitionOutcome.Applied)
             {
                 if (outcome == TransitionOutcome.Invalid) { LogInvalid(logger, receipt.MessageId, receipt.Recipient, current, receipt.State); }
+                repeated = current == receipt.State ? r.AccountId : null;
                 return false;
             }
 
@@ -45,6 +47,15 @@ public sealed partial class ReceiptApplier(
         if (row is null)
         {
             if (!found) { LogUnknown(logger, receipt.Carrier, receipt.MessageId, receipt.Recipient); }
+
+            // The same receipt again: perhaps the first one's answer was lost because this process died after
+            // storing the state and before queuing its callback. Queue it once more, as a replay: it goes out only
+            // if no attempt for this state is on record.
+            if (repeated is { } accountId && (await headers.GetAsync(accountId, receipt.MessageId, cancellationToken)) is { CallbackJson.Length: > 0 })
+            {
+                await callbacks.EnqueueAsync([new CallbackEvent(accountId, receipt.MessageId, receipt.Recipient, receipt.State.ToApiName(), receipt.At, Replay: true)], cancellationToken: cancellationToken);
+            }
+
             return;
         }
 
