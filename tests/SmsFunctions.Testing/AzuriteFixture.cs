@@ -19,7 +19,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var folder = Path.Combine(Path.GetTempPath(), "smsfunctions-azurite-" + Guid.NewGuid().ToString("N"));
-        _azurite = await AzuriteProcess.StartAsync(AzuriteProcess.FreeEndpoints(), folder);
+        _azurite = await AzuriteProcess.StartAsync(AzuriteProcess.FreeEndpoints(), folder, tablesInMemory: true);
     }
 
     /// <summary>A name unique in this Azurite, valid as a table name (letters and digits) and a queue name (lower case).</summary>

@@ -21,6 +21,6 @@ public static class DevelopmentStorage
 
         var root = AzuriteProcess.FindPackageRoot() ?? Directory.GetCurrentDirectory();
         logger.LogInformation("No storage emulator answers on 127.0.0.1:10001/10002; starting Azurite");
-        return await AzuriteProcess.StartAsync(AzuriteEndpoints.Default, Path.Combine(root, ".azurite"), logger, cancellationToken);
+        return await AzuriteProcess.StartAsync(AzuriteEndpoints.Default, Path.Combine(root, ".azurite"), logger, cancellationToken: cancellationToken);
     }
 }

@@ -84,7 +84,7 @@ public sealed partial class ScheduledDispatch(
         }
 
         var band = Enum.TryParse<PriorityBand>(row.Band, ignoreCase: true, out var b) ? b : PriorityBand.Normal;
-        await enqueuer.EnqueueAsync(row.AccountId, row.MessageId, band, Math.Max(row.RecipientCount, message!.RecipientCount), cancellationToken);
+        await enqueuer.EnqueueAsync(row.AccountId, row.MessageId, band, Math.Max(row.RecipientCount, message!.RecipientCount), null, cancellationToken);
         if (state == MessageState.Scheduled)
         {
             var patch = new TableEntity(message.PartitionKey, message.RowKey)

@@ -40,10 +40,15 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// <summary>Picks three free loopback ports, for side-by-side instances in tests.</summary>
     public static AzuriteEndpoints FreeEndpoints() => new(FreePort(), FreePort(), FreePort());
 
+    /// <param name="tablesInMemory">Keep tables in memory instead of the data folder. In disk mode Azurite's table
+    /// service rewrites its whole database file every 5 seconds while anything changes (LokiJS autosave), which
+    /// costs seconds of CPU per save once a 100,000-recipient message is stored; tests and benchmarks, which start
+    /// from an empty store anyway, turn this on. Queues always stay on disk (their in-memory mode stalls).</param>
     public static async Task<AzuriteProcess> StartAsync(
         AzuriteEndpoints endpoints,
         string location,
         ILogger? logger = null,
+        bool tablesInMemory = false,
         CancellationToken cancellationToken = default)
     {
         var node = FindOnPath("node") ?? throw new AzuriteUnavailableException(
@@ -66,9 +71,15 @@ public sealed class AzuriteProcess : IAsyncDisposable
             };
             foreach (var arg in new[]
             {
-                Path.Combine(dist, service, "main.js"), "--location", location, "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
+                Path.Combine(dist, service, "main.js"), "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
                 $"--{service}Host", "127.0.0.1", $"--{service}Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            // --inMemoryPersistence and --location cannot be combined.
+            foreach (var arg in service == "table" && tablesInMemory ? ["--inMemoryPersistence"] : new[] { "--location", location })
             {
                 start.ArgumentList.Add(arg);
             }

@@ -44,7 +44,7 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
         {
             // Build first: if the app does not compile there is no point starting the rest.
             await AppHost.BuildAsync(cancellationToken).ConfigureAwait(false);
-            environment.Azurite = await AzuriteProcess.StartAsync(AzuriteProcess.FreeEndpoints(), environment._azuriteFolder, cancellationToken: cancellationToken).ConfigureAwait(false);
+            environment.Azurite = await AzuriteProcess.StartAsync(AzuriteProcess.FreeEndpoints(), environment._azuriteFolder, cancellationToken: cancellationToken, tablesInMemory: true).ConfigureAwait(false);
             await environment.Kannel.InitializeAsync().ConfigureAwait(false);
             environment._callbackListener = await LoopbackListener.StartAsync(environment.Callbacks.HandleAsync, cancellationToken).ConfigureAwait(false);
             if (countStorage)

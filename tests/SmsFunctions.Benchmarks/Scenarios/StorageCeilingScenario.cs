@@ -36,7 +36,7 @@ internal sealed class StorageCeilingScenario : IScenario
     private static async Task<RawCeiling> MeasureRawAsync(BenchOptions options, ScenarioResult result, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Path.GetTempPath(), "smsfunctions-bench-azurite-" + Guid.NewGuid().ToString("N"));
-        var azurite = await AzuriteProcess.StartAsync(AzuriteProcess.FreeEndpoints(), folder, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var azurite = await AzuriteProcess.StartAsync(AzuriteProcess.FreeEndpoints(), folder, cancellationToken: cancellationToken, tablesInMemory: true).ConfigureAwait(false);
         try
         {
             var connection = azurite.Endpoints.ConnectionString;
