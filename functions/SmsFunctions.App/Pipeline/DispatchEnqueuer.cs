@@ -133,7 +133,8 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
         numbers ??= await recipients.NumbersAsync(messageId, cancellationToken);
         var messages = new List<OutgoingQueueMessage>((numbers.Count / chunkSize) + RecipientKeys.Shards);
         var chunk = 0;
-        foreach (var shard in numbers.GroupBy(RecipientKeys.Shard).OrderBy(g => g.Key))
+        var shards = RecipientKeys.ShardsOf(messageId);
+        foreach (var shard in numbers.GroupBy(n => RecipientKeys.Shard(n, shards)).OrderBy(g => g.Key))
         {
             var sorted = shard.Order(StringComparer.Ordinal).ToList();
             for (var start = 0; start < sorted.Count; start += chunkSize, chunk++)

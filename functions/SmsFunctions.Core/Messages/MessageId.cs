@@ -17,11 +17,17 @@ public static class MessageId
     public static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     /// <summary>A new id for a message created now. <paramref name="random"/> defaults to <see cref="Random.Shared"/>; ids are not secrets.</summary>
-    public static string New(TimeProvider time, Random? random = null)
+    public static string New(TimeProvider time, Random? random = null) => New(time, random, lastDigit: null);
+
+    /// <summary>As <see cref="New(TimeProvider, Random?)"/>, with the last hex digit given (0–15) instead of random:
+    /// storage uses it to say how widely the message's recipients are spread.</summary>
+    public static string New(TimeProvider time, Random? random, int? lastDigit)
     {
         ArgumentNullException.ThrowIfNull(time);
+        if (lastDigit is < 0 or > 15) { throw new ArgumentOutOfRangeException(nameof(lastDigit), lastDigit, "A hex digit is 0 to 15."); }
         var inverted = MaxUnixMilliseconds - time.GetUtcNow().ToUnixTimeMilliseconds();
         var suffix = (random ?? Random.Shared).NextInt64(1L << (RandomDigits * 4));
+        if (lastDigit is { } digit) { suffix = (suffix & ~0xFL) | (uint)digit; }
         return string.Create(Length, (inverted, suffix), static (span, state) =>
         {
             state.inverted.TryFormat(span[..TimeDigits], out _, "x13", CultureInfo.InvariantCulture);

@@ -15,6 +15,21 @@ public class MessageIdTests
         Assert.True(MessageId.IsValid(id));
     }
 
+    [Theory]
+    [InlineData(0, '0')]
+    [InlineData(4, '4')]
+    [InlineData(15, 'f')]
+    public void TheLastDigitCanBeChosenAndTheRestKeepsItsShape(int digit, char expected)
+    {
+        var time = new FakeTimeProvider();
+        var id = MessageId.New(time, new Random(7), digit);
+
+        Assert.True(MessageId.IsValid(id));
+        Assert.Equal(expected, id[^1]);
+        Assert.Equal(MessageId.New(time, new Random(7))[..^1], id[..^1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MessageId.New(time, null, 16));
+    }
+
     [Fact]
     public void NewerIdsSortFirst()
     {

@@ -86,7 +86,7 @@ public sealed partial class MessageService(
             return ApiOutcome.Fail(AccountBlocked(account));
         }
 
-        var messageId = MessageId.New(time);
+        var messageId = MessageId.New(time, null, RecipientKeys.ShardDigitFor(plan.Recipients.Count));
         if (plan.Policy.Blocked)
         {
             return await BlockAsync(account, messageId, request, plan, now, cancellationToken);
