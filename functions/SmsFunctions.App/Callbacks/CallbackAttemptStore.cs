@@ -10,10 +10,11 @@ namespace SmsFunctions.App.Callbacks;
 
 /// <summary>
 /// Every webhook attempt of a message (table <c>{prefix}CallbackAttempts</c>), shown on
-/// <c>GET /api/messages/{id}/callbacks</c>. PK the account id, RK <c>{messageId}|{recipient}|{state}|{attempt:D2}</c>:
-/// the attempts of one account that arrive within a few milliseconds of each other are written together as one
-/// entity-group transaction (a <see cref="GroupCommit{T}"/> per account), instead of one table operation each, and all
-/// attempts of a message are one RowKey range of the account's partition. The same attempt written twice is one row
+/// <c>GET /api/messages/{id}/callbacks</c>. PK <c>{accountId}|{messageId}</c>, RK <c>{messageId}|{recipient}|{state}|{attempt:D2}</c>:
+/// the attempts of one message that arrive within a few milliseconds of each other (a bulk message's callbacks) are
+/// written together as one entity-group transaction (a <see cref="GroupCommit{T}"/> per partition), instead of one
+/// table operation each. One partition per message, not per account: Azurite scans a partition on every write, and
+/// an account's partition grew with every callback it ever had (100,000 callbacks made each write scan 100,000 rows). The same attempt written twice is one row
 /// (upsert, the later write wins), so a redelivered callback message converges instead of adding rows; two writes of
 /// one attempt pending together are coalesced into the later one, so a transaction never holds a row twice.
 /// </summary>
@@ -56,6 +57,9 @@ public sealed class CallbackAttemptStore : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _table = service.GetTableClient(options.Value.TablePrefix + "CallbackAttempts");
     }
+
+    /// <summary>The partition of a message's attempts.</summary>
+    public static string PartitionOf(string accountId, string messageId) => string.Create(CultureInfo.InvariantCulture, $"{accountId}{Separator}{messageId}");
 
     /// <summary>The RowKey of an attempt; every part must be free of <see cref="Separator"/>.</summary>
     public static string RowKey(string messageId, string recipient, string state, int attempt)
@@ -101,7 +105,8 @@ public sealed class CallbackAttemptStore : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);
         ArgumentNullException.ThrowIfNull(attempt);
-        var entity = new TableEntity(accountId, RowKey(attempt.MessageId, attempt.Recipient, attempt.Event, attempt.Attempt))
+        var partition = PartitionOf(accountId, attempt.MessageId);
+        var entity = new TableEntity(partition, RowKey(attempt.MessageId, attempt.Recipient, attempt.Event, attempt.Attempt))
         {
             ["MessageId"] = attempt.MessageId,
             ["Recipient"] = attempt.Recipient,
@@ -121,7 +126,7 @@ public sealed class CallbackAttemptStore : IDisposable
         }
 
         var pending = new Pending(entity);
-        var group = _groups.GetOrAdd(accountId, account => new GroupCommit<Pending>((batch, ct) => FlushAsync(account, batch, ct), TableBatches.MaxActions, Linger));
+        var group = _groups.GetOrAdd(partition, account => new GroupCommit<Pending>((batch, ct) => FlushAsync(account, batch, ct), TableBatches.MaxActions, Linger));
         await group.AddAsync(pending, cancellationToken);
         await pending.Done.Task.WaitAsync(cancellationToken);
     }
@@ -201,7 +206,7 @@ public sealed class CallbackAttemptStore : IDisposable
         await EnsureCreatedAsync(cancellationToken);
         var from = RowKey(messageId, recipient, state, 0);
         var to = string.Create(CultureInfo.InvariantCulture, $"{messageId}{Separator}{recipient}{Separator}{state}{RangeEnd}");
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {from} and RowKey lt {to}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(accountId, messageId)} and RowKey ge {from} and RowKey lt {to}");
         await foreach (var _ in _table.QueryAsync<TableEntity>(filter, 1, ["RowKey"], cancellationToken))
         {
             return true;
@@ -222,7 +227,7 @@ public sealed class CallbackAttemptStore : IDisposable
         await EnsureCreatedAsync(cancellationToken);
         var from = messageId + Separator;
         var to = messageId + RangeEnd;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {from} and RowKey lt {to}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(accountId, messageId)} and RowKey ge {from} and RowKey lt {to}");
         var list = new List<CallbackAttempt>();
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, Math.Clamp(max, 1, 1000), cancellationToken: cancellationToken))
         {
