@@ -100,7 +100,7 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
 
         foreach (var attempt in await attempts.ListAsync(customer.AccountId, id, cancellationToken: ct))
         {
-            await table.DeleteEntityAsync(CallbackAttemptStore.PartitionOf(customer.AccountId, id), CallbackAttemptStore.RowKey(id, attempt.Recipient, attempt.Event, attempt.Attempt), cancellationToken: ct);
+            await table.DeleteEntityAsync(CallbackAttemptStore.PartitionOf(customer.AccountId, id, attempt.Recipient), CallbackAttemptStore.RowKey(id, attempt.Recipient, attempt.Event, attempt.Attempt), cancellationToken: ct);
         }
 
         int Delivered() => fixture.Webhooks.Requests.Count(r => r.Path == hook.AbsolutePath && State(r) == "DELIVERED");

@@ -4,17 +4,20 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using SmsFunctions.Storage;
+using SmsFunctions.Storage.Messages;
 using SmsFunctions.Storage.Tables;
 
 namespace SmsFunctions.App.Callbacks;
 
 /// <summary>
 /// Every webhook attempt of a message (table <c>{prefix}CallbackAttempts</c>), shown on
-/// <c>GET /api/messages/{id}/callbacks</c>. PK <c>{accountId}|{messageId}</c>, RK <c>{messageId}|{recipient}|{state}|{attempt:D2}</c>:
-/// the attempts of one message that arrive within a few milliseconds of each other (a bulk message's callbacks) are
-/// written together as one entity-group transaction (a <see cref="GroupCommit{T}"/> per partition), instead of one
-/// table operation each. One partition per message, not per account: Azurite scans a partition on every write, and
-/// an account's partition grew with every callback it ever had (100,000 callbacks made each write scan 100,000 rows). The same attempt written twice is one row
+/// <c>GET /api/messages/{id}/callbacks</c>. RK <c>{messageId}|{recipient}|{state}|{attempt:D2}</c>; PK (<see cref="PartitionOf"/>)
+/// <c>{accountId}|{first 10 hex digits of the id}</c> for ordinary messages — the messages an account created in
+/// the same ~4 seconds (ids start with the creation time) — and <c>{accountId}|{messageId}|{shard}</c> for a message
+/// spread over more than 16 recipient shards. Attempts of one partition that arrive within a few milliseconds of
+/// each other are written as one entity-group transaction (a <see cref="GroupCommit{T}"/> per partition) instead of
+/// one table operation each, and no partition grows without bound: Azurite scans a partition on every write, and a
+/// partition per account made 100,000 callbacks quadratic. The same attempt written twice is one row
 /// (upsert, the later write wins), so a redelivered callback message converges instead of adding rows; two writes of
 /// one attempt pending together are coalesced into the later one, so a transaction never holds a row twice.
 /// </summary>
@@ -59,7 +62,22 @@ public sealed class CallbackAttemptStore : IDisposable
     }
 
     /// <summary>The partition of a message's attempts.</summary>
-    public static string PartitionOf(string accountId, string messageId) => string.Create(CultureInfo.InvariantCulture, $"{accountId}{Separator}{messageId}");
+    public static string PartitionOf(string accountId, string messageId, string recipient)
+    {
+        var shards = RecipientKeys.ShardsOf(messageId);
+        return shards <= RecipientKeys.Shards
+            ? string.Create(CultureInfo.InvariantCulture, $"{accountId}{Separator}{messageId[..Math.Min(TimeBucketDigits, messageId.Length)]}")
+            : string.Create(CultureInfo.InvariantCulture, $"{accountId}{Separator}{messageId}{Separator}{RecipientKeys.Shard(recipient, shards):x}");
+    }
+
+    /// <summary>Id digits that name an attempts partition: 10 hex digits of the inverted creation time, ~4 s.</summary>
+    private const int TimeBucketDigits = 10;
+
+    /// <summary>The filter on the partitions that hold a message's attempts.</summary>
+    private static string PartitionFilter(string accountId, string messageId) =>
+        RecipientKeys.ShardsOf(messageId) <= RecipientKeys.Shards
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(accountId, messageId, string.Empty)}")
+            : TableClient.CreateQueryFilter($"PartitionKey ge {accountId + Separator + messageId + Separator} and PartitionKey lt {accountId + Separator + messageId + RangeEnd}");
 
     /// <summary>The RowKey of an attempt; every part must be free of <see cref="Separator"/>.</summary>
     public static string RowKey(string messageId, string recipient, string state, int attempt)
@@ -105,7 +123,7 @@ public sealed class CallbackAttemptStore : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);
         ArgumentNullException.ThrowIfNull(attempt);
-        var partition = PartitionOf(accountId, attempt.MessageId);
+        var partition = PartitionOf(accountId, attempt.MessageId, attempt.Recipient);
         var entity = new TableEntity(partition, RowKey(attempt.MessageId, attempt.Recipient, attempt.Event, attempt.Attempt))
         {
             ["MessageId"] = attempt.MessageId,
@@ -206,7 +224,7 @@ public sealed class CallbackAttemptStore : IDisposable
         await EnsureCreatedAsync(cancellationToken);
         var from = RowKey(messageId, recipient, state, 0);
         var to = string.Create(CultureInfo.InvariantCulture, $"{messageId}{Separator}{recipient}{Separator}{state}{RangeEnd}");
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(accountId, messageId)} and RowKey ge {from} and RowKey lt {to}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(accountId, messageId, recipient)} and RowKey ge {from} and RowKey lt {to}");
         await foreach (var _ in _table.QueryAsync<TableEntity>(filter, 1, ["RowKey"], cancellationToken))
         {
             return true;
@@ -227,7 +245,7 @@ public sealed class CallbackAttemptStore : IDisposable
         await EnsureCreatedAsync(cancellationToken);
         var from = messageId + Separator;
         var to = messageId + RangeEnd;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(accountId, messageId)} and RowKey ge {from} and RowKey lt {to}");
+        var filter = PartitionFilter(accountId, messageId) + " and " + TableClient.CreateQueryFilter($"RowKey ge {from} and RowKey lt {to}");
         var list = new List<CallbackAttempt>();
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, Math.Clamp(max, 1, 1000), cancellationToken: cancellationToken))
         {
