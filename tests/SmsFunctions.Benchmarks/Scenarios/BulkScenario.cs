@@ -55,7 +55,11 @@ internal sealed class BulkScenario : IScenario
                     break;
                 }
 
-                if (!run.Complete) { break; }
+                if (!run.Complete)
+                {
+                    result.Notes.Add($"{size:N0} recipients, incomplete run: {environment.Diagnose()}");
+                    break;
+                }
                 if (size >= 100_000 && run.SubmitSeconds > 150)
                 {
                     result.Notes.Add($"{size:N0} recipients: the first run took {run.SubmitSeconds:0} s to reach Kannel, so it was the only run of this size.");
