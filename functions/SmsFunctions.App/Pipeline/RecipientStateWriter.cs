@@ -101,15 +101,21 @@ public sealed class RecipientStateWriter(RecipientStore store, TimeProvider time
                         break;
                     }
 
-                    await Task.WhenAny(waiting.Done.Task); // Being written: build on what it writes.
-                    continue;
+                    if (!waiting.Done.Task.IsCompleted)
+                    {
+                        await Task.WhenAny(waiting.Done.Task); // Being written: build on what it writes.
+                        continue;
+                    }
                 }
 
-                if (_inFlight.TryGetValue(key, out var writing))
+                if (_inFlight.TryGetValue(key, out var writing) && !writing.IsCompleted)
                 {
                     await Task.WhenAny(writing);
                     continue;
                 }
+
+                // A write that has completed already left its row in _rows (or, after a failure, nothing newer
+                // than what the ETag check will catch).
 
                 var current = _rows.TryGetValue(key, out var known) ? known : await store.GetAsync(messageId, number, cancellationToken);
                 if (current is null)
