@@ -124,6 +124,40 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task ARedeliveredDispatchMessageReplaysTheCallbackOfAFinalStateOnlyIfItWasNeverSent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var number = Numbers.Italian();
+        var (customer, id, hook) = await SendAsync(number);
+        await CallbackAsync(hook, "DELIVERED");
+        var attempts = fixture.Gateway.Services.GetRequiredService<CallbackAttemptStore>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline && (await attempts.ListAsync(customer.AccountId, id, cancellationToken: ct)).Count == 0;)
+        {
+            await Task.Delay(50, ct);
+        }
+
+        int Delivered() => fixture.Webhooks.Requests.Count(r => r.Path == hook.AbsolutePath && State(r) == "DELIVERED");
+        var handler = fixture.Gateway.Services.GetRequiredService<DispatchHandler>();
+        var work = new DispatchWork(1, [new DispatchItem(customer.AccountId, id)]);
+
+        // Delivered a second time (the first invocation died before completing it): the callback is on record, so
+        // the replay is dropped.
+        await handler.HandleAsync(new ReceivedQueueMessage(QueueNames.DispatchNormal, "q-redelivered", work.ToJson(), 2, "r", DateTimeOffset.UtcNow), ct);
+        await Task.Delay(2500, ct);
+        Assert.Equal(1, Delivered());
+
+        // As a process that died between storing DELIVERED and queuing the callback leaves it: no attempt on record.
+        var table = new Azure.Data.Tables.TableClient(fixture.Azurite.ConnectionString, fixture.TablePrefix + "CallbackAttempts");
+        foreach (var attempt in await attempts.ListAsync(customer.AccountId, id, cancellationToken: ct))
+        {
+            await table.DeleteEntityAsync(CallbackAttemptStore.PartitionOf(customer.AccountId, id, attempt.Recipient), CallbackAttemptStore.RowKey(id, attempt.Recipient, attempt.Event, attempt.Attempt), cancellationToken: ct);
+        }
+
+        await handler.HandleAsync(new ReceivedQueueMessage(QueueNames.DispatchNormal, "q-redelivered", work.ToJson(), 3, "r", DateTimeOffset.UtcNow), ct);
+        await CallbackAsync(hook, "DELIVERED", 2);
+    }
+
+    [Fact]
     public async Task OutOfOrderReceiptsNeverMoveARecipientBackwards()
     {
         var (customer, id, hook) = await SendAsync(SandboxNumbers.OutOfOrderReceipts);

@@ -156,9 +156,10 @@ public sealed partial class DispatchHandler(
                     var left = opts.ClaimTimeout - (now - (row.UpdatedAt ?? now));
                     waitForOthers = left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1);
                     break;
-                case var final when redelivered && final.IsTerminal():
+                case var final when redelivered && final.IsTerminal() && final != RecipientState.Canceled:
                     // This queue message was handled before and did not complete: the process may have died between
                     // storing this final state and queuing its callback. Replayed, it goes out only if never sent.
+                    // CANCELED is not the pipeline's to report (the cancel API answers for it).
                     events.Add(new CallbackEvent(item.AccountId, item.MessageId, row.Number, row.State, row.UpdatedAt ?? now, Replay: true));
                     break;
             }
