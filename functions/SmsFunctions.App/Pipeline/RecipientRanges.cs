@@ -7,7 +7,7 @@ namespace SmsFunctions.App.Pipeline;
 /// <summary>Reads the recipients of one dispatch chunk with a row-key range query: chunks are contiguous runs of
 /// sorted numbers within one shard, so a chunk costs one query however large the message is. A small message this
 /// process has just accepted costs no read at all: its rows, as written, are taken from <see cref="AcceptedRows"/>.</summary>
-public sealed class RecipientRanges(SmsTables tables, AcceptedRows accepted)
+public sealed class RecipientRanges(SmsTables tables, RecipientStore store, AcceptedRows accepted)
 {
     public async Task<List<RecipientEntity>> ReadAsync(string messageId, IReadOnlyList<string>? numbers, CancellationToken cancellationToken)
     {
@@ -17,32 +17,33 @@ public sealed class RecipientRanges(SmsTables tables, AcceptedRows accepted)
         }
 
         var result = new List<RecipientEntity>(numbers?.Count ?? 1);
-        string filter;
-        HashSet<string>? wanted = null;
         if (numbers is null)
         {
-            filter = RecipientKeys.MessageFilter(messageId);
-        }
-        else
-        {
-            if (numbers.Count == 0)
+            await foreach (var row in store.QueryAsync(messageId, cancellationToken: cancellationToken))
             {
-                return result;
+                result.Add(row);
             }
 
-            // A chunk is a run of sorted numbers of one shard: one partition, one row-key range.
-            wanted = new HashSet<string>(numbers, StringComparer.Ordinal);
-            var first = numbers.Min(StringComparer.Ordinal)!;
-            var last = numbers.Max(StringComparer.Ordinal)!;
-            var partition = RecipientKeys.PartitionKey(messageId, first);
-            filter = numbers.All(n => RecipientKeys.PartitionKey(messageId, n) == partition)
-                ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {first} and RowKey le {last}")
-                : RecipientKeys.MessageFilter(messageId);
+            return result;
         }
 
-        await foreach (var row in tables.Recipients.QueryAsync<RecipientEntity>(filter, 1000, cancellationToken: cancellationToken))
+        if (numbers.Count == 0)
         {
-            if (wanted is null || wanted.Contains(row.RowKey))
+            return result;
+        }
+
+        // A chunk is a run of sorted numbers of one shard: one partition, one row-key range.
+        var wanted = new HashSet<string>(numbers, StringComparer.Ordinal);
+        var first = numbers.Min(StringComparer.Ordinal)!;
+        var last = numbers.Max(StringComparer.Ordinal)!;
+        var partition = RecipientKeys.PartitionKey(messageId, first);
+        var rows = numbers.All(n => RecipientKeys.PartitionKey(messageId, n) == partition)
+            ? tables.RecipientsOf(partition).QueryAsync<RecipientEntity>(
+                TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {first} and RowKey le {last}"), 1000, cancellationToken: cancellationToken)
+            : store.QueryAsync(messageId, cancellationToken: cancellationToken);
+        await foreach (var row in rows)
+        {
+            if (wanted.Contains(row.RowKey))
             {
                 result.Add(row);
             }

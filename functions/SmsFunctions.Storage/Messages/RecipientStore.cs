@@ -51,56 +51,96 @@ public sealed class RecipientStore(SmsTables tables)
         var perPartition = Math.Max(1, BatchConcurrency / Math.Max(1, partitions.Count));
         await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, BatchConcurrency), CancellationToken = cancellationToken },
             async (partition, ct) => await TableBatches.SubmitAsync(
-                tables.Recipients, partition.Key, partition.Select(r => new TableTransactionAction(type, r)).ToList(), perPartition, toleratesConflict, ct));
+                tables.RecipientsOf(partition.Key), partition.Key, partition.Select(r => new TableTransactionAction(type, r)).ToList(), perPartition, toleratesConflict, ct));
     }
 
     public async Task<RecipientEntity?> GetAsync(string messageId, string number, CancellationToken cancellationToken = default)
     {
-        var response = await tables.Recipients.GetEntityIfExistsAsync<RecipientEntity>(RecipientKeys.PartitionKey(messageId, number), number, cancellationToken: cancellationToken);
+        var partitionKey = RecipientKeys.PartitionKey(messageId, number);
+        var response = await tables.RecipientsOf(partitionKey).GetEntityIfExistsAsync<RecipientEntity>(partitionKey, number, cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
     }
 
-    /// <summary>One page of a message's recipients in number order, optionally only those in <paramref name="state"/>.</summary>
+    /// <summary>
+    /// One page of a message's recipients, optionally only those in <paramref name="state"/>: table by table (see
+    /// <see cref="RecipientKeys.TablesOf"/>), each in partition then number order. The continuation is
+    /// <c>{table ordinal}:{table service continuation}</c>.
+    /// </summary>
     public async Task<TablePage<RecipientEntity>> ListAsync(
         string messageId, int pageSize, string? continuationToken, string? state = null, CancellationToken cancellationToken = default)
     {
-        var filter = RecipientKeys.MessageFilter(messageId);
-        if (!string.IsNullOrEmpty(state))
-        {
-            filter += $" and State eq {TableValues.Quote(state)}";
-        }
-
+        var filter = Filter(messageId, state);
         var size = Math.Clamp(pageSize, 1, MaxPageSize);
-        await foreach (var page in tables.Recipients.QueryAsync<RecipientEntity>(filter, size, cancellationToken: cancellationToken)
-                           .AsPages(continuationToken, size).WithCancellation(cancellationToken))
+        var tablesOf = RecipientKeys.TablesOf(messageId);
+        var (ordinal, inner) = ParseContinuation(continuationToken);
+        var rows = new List<RecipientEntity>(size);
+        for (; ordinal < tablesOf.Count; ordinal++, inner = null)
         {
-            return new TablePage<RecipientEntity>(page.Values, page.ContinuationToken);
+            var want = size - rows.Count;
+            await foreach (var page in tables.Recipients[tablesOf[ordinal]].QueryAsync<RecipientEntity>(filter, want, cancellationToken: cancellationToken)
+                               .AsPages(inner, want).WithCancellation(cancellationToken))
+            {
+                rows.AddRange(page.Values);
+                if (!string.IsNullOrEmpty(page.ContinuationToken))
+                {
+                    return new TablePage<RecipientEntity>(rows, $"{ordinal}:{page.ContinuationToken}");
+                }
+
+                break;
+            }
+
+            if (rows.Count >= size)
+            {
+                return new TablePage<RecipientEntity>(rows, ordinal + 1 < tablesOf.Count ? $"{ordinal + 1}:" : null);
+            }
         }
 
-        return new TablePage<RecipientEntity>([], null);
+        return new TablePage<RecipientEntity>(rows, null);
     }
 
-    /// <summary>Every recipient of the message (optionally in <paramref name="state"/>), streamed page by page.</summary>
-    public IAsyncEnumerable<RecipientEntity> QueryAsync(string messageId, string? state = null, CancellationToken cancellationToken = default)
+    /// <summary>Reads <c>{ordinal}:{inner}</c>; a token without an ordinal is the first table's own continuation.</summary>
+    private static (int Ordinal, string? Inner) ParseContinuation(string? token)
     {
-        var filter = RecipientKeys.MessageFilter(messageId);
-        if (!string.IsNullOrEmpty(state))
+        if (string.IsNullOrEmpty(token))
         {
-            filter += $" and State eq {TableValues.Quote(state)}";
+            return (0, null);
         }
 
-        return tables.Recipients.QueryAsync<RecipientEntity>(filter, 1000, cancellationToken: cancellationToken);
+        var colon = token.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && int.TryParse(token.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ordinal)
+            ? (ordinal, colon + 1 < token.Length ? token[(colon + 1)..] : null)
+            : (0, token);
+    }
+
+    private static string Filter(string messageId, string? state) =>
+        string.IsNullOrEmpty(state) ? RecipientKeys.MessageFilter(messageId) : RecipientKeys.MessageFilter(messageId) + $" and State eq {TableValues.Quote(state)}";
+
+    /// <summary>Every recipient of the message (optionally in <paramref name="state"/>), streamed page by page, table by table.</summary>
+    public async IAsyncEnumerable<RecipientEntity> QueryAsync(
+        string messageId, string? state = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = Filter(messageId, state);
+        foreach (var table in RecipientKeys.TablesOf(messageId))
+        {
+            await foreach (var row in tables.Recipients[table].QueryAsync<RecipientEntity>(filter, 1000, cancellationToken: cancellationToken))
+            {
+                yield return row;
+            }
+        }
     }
 
     /// <summary>Recipients per state, with a projection query that reads only the state column.</summary>
     public async Task<IReadOnlyDictionary<string, int>> CountByStateAsync(string messageId, CancellationToken cancellationToken = default)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var row in tables.Recipients.QueryAsync<TableEntity>(
-                           RecipientKeys.MessageFilter(messageId), 1000, [nameof(RecipientEntity.State)], cancellationToken))
+        foreach (var table in RecipientKeys.TablesOf(messageId))
         {
-            var state = row.GetString(nameof(RecipientEntity.State)) ?? string.Empty;
-            counts[state] = counts.TryGetValue(state, out var n) ? n + 1 : 1;
+            await foreach (var row in tables.Recipients[table].QueryAsync<TableEntity>(
+                               RecipientKeys.MessageFilter(messageId), 1000, [nameof(RecipientEntity.State)], cancellationToken))
+            {
+                var state = row.GetString(nameof(RecipientEntity.State)) ?? string.Empty;
+                counts[state] = counts.TryGetValue(state, out var n) ? n + 1 : 1;
+            }
         }
 
         return counts;
@@ -110,10 +150,13 @@ public sealed class RecipientStore(SmsTables tables)
     public async Task<HashSet<string>> NumbersAsync(string messageId, CancellationToken cancellationToken = default)
     {
         var numbers = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var row in tables.Recipients.QueryAsync<TableEntity>(
-                           RecipientKeys.MessageFilter(messageId), 1000, ["RowKey"], cancellationToken))
+        foreach (var table in RecipientKeys.TablesOf(messageId))
         {
-            numbers.Add(row.RowKey);
+            await foreach (var row in tables.Recipients[table].QueryAsync<TableEntity>(
+                               RecipientKeys.MessageFilter(messageId), 1000, ["RowKey"], cancellationToken))
+            {
+                numbers.Add(row.RowKey);
+            }
         }
 
         return numbers;
@@ -125,7 +168,7 @@ public sealed class RecipientStore(SmsTables tables)
         ArgumentNullException.ThrowIfNull(recipient);
         try
         {
-            var response = await tables.Recipients.UpdateEntityAsync(recipient, recipient.ETag, TableUpdateMode.Replace, cancellationToken);
+            var response = await tables.RecipientsOf(recipient.PartitionKey).UpdateEntityAsync(recipient, recipient.ETag, TableUpdateMode.Replace, cancellationToken);
             recipient.ETag = response.Headers.ETag ?? default;
             return true;
         }
@@ -173,7 +216,7 @@ public sealed class RecipientStore(SmsTables tables)
         try
         {
             var actions = recipients.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r, r.ETag)).ToList();
-            var response = await tables.Recipients.SubmitTransactionAsync(actions, cancellationToken);
+            var response = await tables.RecipientsOf(recipients[0].PartitionKey).SubmitTransactionAsync(actions, cancellationToken);
             for (var i = 0; i < recipients.Count; i++)
             {
                 recipients[i].ETag = response.Value[i].Headers.ETag ?? default;

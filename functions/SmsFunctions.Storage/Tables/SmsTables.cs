@@ -18,8 +18,12 @@ public sealed class SmsTables
     public const string ScheduleName = "Schedule";
     public const string ForbiddenTermsName = "ForbiddenTerms";
 
+    /// <summary>The recipient tables' names: <c>Recipients0</c> … <c>Recipientsf</c> (see <see cref="SmsFunctions.Storage.Messages.RecipientKeys"/>).</summary>
+    public static IReadOnlyList<string> RecipientNames { get; } =
+        [.. Enumerable.Range(0, SmsFunctions.Storage.Messages.RecipientKeys.Tables).Select(i => RecipientsName + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture))];
+
     public static IReadOnlyList<string> Names { get; } =
-        [AccountsName, LedgerName, TokensName, IdempotencyName, MessagesName, RecipientsName, ScheduleName, ForbiddenTermsName];
+        [AccountsName, LedgerName, TokensName, IdempotencyName, MessagesName, .. RecipientNames, ScheduleName, ForbiddenTermsName];
 
     public SmsTables(TableServiceClient service, IOptions<StorageOptions> options)
     {
@@ -31,10 +35,10 @@ public sealed class SmsTables
         Tokens = service.GetTableClient(Prefix + TokensName);
         Idempotency = service.GetTableClient(Prefix + IdempotencyName);
         Messages = service.GetTableClient(Prefix + MessagesName);
-        Recipients = service.GetTableClient(Prefix + RecipientsName);
+        Recipients = [.. RecipientNames.Select(name => service.GetTableClient(Prefix + name))];
         Schedule = service.GetTableClient(Prefix + ScheduleName);
         ForbiddenTerms = service.GetTableClient(Prefix + ForbiddenTermsName);
-        All = [Accounts, Ledger, Tokens, Idempotency, Messages, Recipients, Schedule, ForbiddenTerms];
+        All = [Accounts, Ledger, Tokens, Idempotency, Messages, .. Recipients, Schedule, ForbiddenTerms];
     }
 
     public string Prefix { get; }
@@ -49,7 +53,11 @@ public sealed class SmsTables
 
     public TableClient Messages { get; }
 
-    public TableClient Recipients { get; }
+    /// <summary>The recipient tables, indexed by <see cref="SmsFunctions.Storage.Messages.RecipientKeys.TableOf(string)"/>.</summary>
+    public IReadOnlyList<TableClient> Recipients { get; }
+
+    /// <summary>The recipient table that holds partition <paramref name="partitionKey"/>.</summary>
+    public TableClient RecipientsOf(string partitionKey) => Recipients[SmsFunctions.Storage.Messages.RecipientKeys.TableOf(partitionKey)];
 
     public TableClient Schedule { get; }
 

@@ -126,12 +126,16 @@ public class SmsAppFixture : IAsyncLifetime
 
     /// <summary>Rows in a partition of a table, read straight from storage.</summary>
     /// <summary>Rows of a message's recipients, over all of its shards.</summary>
-    public static async Task<int> CountRecipientRowsAsync(TableClient recipients, string messageId)
+    /// <summary>Counts the message's recipient rows in every recipient table (not only those the keys point at).</summary>
+    public static async Task<int> CountRecipientRowsAsync(IReadOnlyList<TableClient> recipientTables, string messageId)
     {
         var count = 0;
-        await foreach (var _ in recipients.QueryAsync<TableEntity>(SmsFunctions.Storage.Messages.RecipientKeys.MessageFilter(messageId), select: ["RowKey"], cancellationToken: TestCancellation.Token))
+        foreach (var recipients in recipientTables)
         {
-            count++;
+            await foreach (var _ in recipients.QueryAsync<TableEntity>(SmsFunctions.Storage.Messages.RecipientKeys.MessageFilter(messageId), select: ["RowKey"], cancellationToken: TestCancellation.Token))
+            {
+                count++;
+            }
         }
 
         return count;

@@ -137,7 +137,7 @@ public sealed class RecipientStateWriterTests(SmsAppFixture app)
         options.AddPolicy(new CountingPolicy(writes), HttpPipelinePosition.PerRetry);
         var service = new TableServiceClient(app.Azurite.ConnectionString, options);
         var tables = new SmsTables(service, Options.Create(new StorageOptions { TablePrefix = app.Azurite.UniqueName("rw") }));
-        await tables.Recipients.CreateIfNotExistsAsync(Ct);
+        await Task.WhenAll(tables.Recipients.Select(t => t.CreateIfNotExistsAsync(Ct)));
         return (new RecipientStore(tables), writes);
     }
 
