@@ -21,7 +21,7 @@ var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArr
 var quick = args.Contains("--quick", StringComparer.Ordinal);
 if (names.Length != 1 || (names[0] != "all" && scenarios.All(s => s.Name != names[0])))
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project tests/SmsFunctions.Benchmarks -- <scenario> [--quick] [--ops-only]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project tests/SmsFunctions.Benchmarks -- <scenario> [--quick] [--ops-only] [--sizes=1000,10000,100000]");
     Console.Error.WriteLine("scenarios: " + string.Join(", ", scenarios.Select(s => s.Name)) + ", all");
     return 2;
 }
@@ -51,7 +51,10 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.StopAllNow();
 
 var selected = names[0] == "all" ? scenarios : scenarios.Where(s => s.Name == names[0]).ToArray();
-var options = new BenchOptions(quick, args.Contains("--ops-only", StringComparer.Ordinal));
+// --sizes=1000,100000 limits the bulk scenario to those sizes (for diagnosis; the README's figures use the defaults).
+var sizes = args.FirstOrDefault(a => a.StartsWith("--sizes=", StringComparison.Ordinal))?["--sizes=".Length..]
+    .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+var options = new BenchOptions(quick, args.Contains("--ops-only", StringComparer.Ordinal), sizes);
 var exitCode = 0;
 MachineFacts? machine = null;
 foreach (var scenario in selected)

@@ -66,6 +66,11 @@ internal sealed class CallbackSink
                 _deliveredAt.TryAdd(id, at);
                 _deliveredCallbacksPerMessage.AddOrUpdate(id, 1, (_, n) => n + 1);
             }
+            else if (id is not null && !string.Equals(state, "SENT", StringComparison.OrdinalIgnoreCase) && _byState.TryGetValue(state, out var seen) && seen <= 3)
+            {
+                // The first few of each unexpected final state, whole, so that an incomplete run says why.
+                Problem(state + ": " + Truncate(Encoding.UTF8.GetString(body)));
+            }
             else if (id is null)
             {
                 Problem("callback without data.id: " + Truncate(Encoding.UTF8.GetString(body)));

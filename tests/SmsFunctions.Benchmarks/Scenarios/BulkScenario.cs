@@ -26,7 +26,7 @@ internal sealed class BulkScenario : IScenario
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(result);
-        int[] sizes = options.Quick ? [100, 1_000] : [1_000, 10_000, 100_000];
+        int[] sizes = options.Sizes is { Count: > 0 } chosen ? [.. chosen] : options.Quick ? [100, 1_000] : [1_000, 10_000, 100_000];
         await using var environment = await PipelineEnvironment.StartAsync(4, countStorage: false, cancellationToken).ConfigureAwait(false);
 
         var points = new List<(int Size, double Accept, double Submit, double PeakMb)>();
