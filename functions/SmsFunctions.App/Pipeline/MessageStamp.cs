@@ -30,7 +30,7 @@ public sealed class MessageStamp(MessageStore messages, MessageHeaderCache heade
             return Task.CompletedTask;
         }
 
-        var group = _groups.GetOrAdd(header.AccountId, _ => new GroupCommit<Stamp>(FlushAsync, TableBatchLimit, TimeSpan.FromMilliseconds(2)));
+        var group = _groups.GetOrAdd(header.PartitionKey, _ => new GroupCommit<Stamp>(FlushAsync, TableBatchLimit, TimeSpan.FromMilliseconds(2)));
         return group.AddAsync(new Stamp(header, events), cancellationToken);
     }
 

@@ -46,7 +46,7 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
     public async Task<IReadOnlyList<LedgerEntry>> ListAsync(string accountId, int max = 1000, CancellationToken cancellationToken = default)
     {
         var entries = new List<LedgerEntry>();
-        await foreach (var entry in tables.Ledger.QueryAsync<LedgerEntry>(e => e.PartitionKey == accountId, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
+        await foreach (var entry in tables.Ledger.QueryAsync<LedgerEntry>(AccountPartitions.Filter(accountId), Math.Min(max, 1000), cancellationToken: cancellationToken))
         {
             entries.Add(entry);
             if (entries.Count >= max)
@@ -196,7 +196,6 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
         // One tick apart, so the newest-first order of the ledger keeps the order in which the changes were applied.
         var actions = lines.Select((l, i) => new TableTransactionAction(TableTransactionActionType.Add, new LedgerEntry
         {
-            PartitionKey = accountId,
             RowKey = TableValues.NewestFirstKey(now.AddTicks(i)),
             Kind = l.Kind,
             Amount = TableValues.Money(l.Amount),
@@ -204,6 +203,11 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
             MessageId = l.MessageId,
             At = now,
         })).ToList();
+
+        // One partition per second of the account's ledger (the newest line's second, so that a change straddling a
+        // second boundary stays one transaction and the newest-first order holds).
+        var partition = AccountPartitions.Of(accountId, actions[^1].Entity.RowKey[..LedgerEntry.BucketDigits]);
+        foreach (var action in actions) { action.Entity.PartitionKey = partition; }
 
         // The balance already moved; the ledger lines must not be lost to a cancelled request.
         if (actions.Count == 1)

@@ -6,7 +6,12 @@ namespace SmsFunctions.Storage.Accounts;
 /// <summary>One credit change: <c>Ledger</c> table, PK account id, RK inverted time + random (newest first).</summary>
 public sealed class LedgerEntry : ITableEntity
 {
+    /// <summary><c>{account id}|{first 12 of the 19 inverted-tick digits of the row key}</c>: a second of the account's
+    /// ledger per partition (see <see cref="Tables.AccountPartitions"/>).</summary>
     public string PartitionKey { get; set; } = string.Empty;
+
+    /// <summary>Leading row-key digits that name the partition: 10^7 ticks, one second.</summary>
+    public const int BucketDigits = 12;
 
     public string RowKey { get; set; } = string.Empty;
 

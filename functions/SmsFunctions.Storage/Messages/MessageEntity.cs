@@ -5,8 +5,9 @@ using Azure.Data.Tables;
 namespace SmsFunctions.Storage.Messages;
 
 /// <summary>
-/// A message: <c>Messages</c> table, PK account id, RK message id (ids sort newest first, so a partition query is the
-/// newest-first list). Holds every field of the API's message object; options and callback as JSON.
+/// A message: <c>Messages</c> table, PK <c>{account id}|{first 10 hex digits of the id}</c> (about 4 s of messages per
+/// partition, see <see cref="Tables.AccountPartitions"/>), RK message id (ids sort newest first, so the account's
+/// partition-key range is the newest-first list). Holds every field of the API's message object; options and callback as JSON.
 /// States are stored in their API spelling (<c>QUEUED</c>, <c>SCHEDULED</c> …).
 /// </summary>
 public sealed class MessageEntity : ITableEntity
@@ -23,7 +24,17 @@ public sealed class MessageEntity : ITableEntity
     public MessageEntity Copy() => (MessageEntity)MemberwiseClone();
 
     [IgnoreDataMember]
-    public string AccountId => PartitionKey;
+    public string AccountId => Tables.AccountPartitions.AccountOf(PartitionKey);
+
+    /// <summary>Hex digits of the id that name its partition: 16^3 ms, about 4 s of the account's messages.</summary>
+    public const int BucketDigits = 10;
+
+    /// <summary>The partition key of message <paramref name="messageId"/> of <paramref name="accountId"/>.</summary>
+    public static string PartitionKeyOf(string accountId, string messageId)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        return Tables.AccountPartitions.Of(accountId, messageId.Length >= BucketDigits ? messageId[..BucketDigits] : messageId);
+    }
 
     [IgnoreDataMember]
     public string Id => RowKey;

@@ -31,7 +31,7 @@ public sealed class MessageStore(SmsTables tables)
             return null;
         }
 
-        var response = await tables.Messages.GetEntityIfExistsAsync<MessageEntity>(accountId, messageId, cancellationToken: cancellationToken);
+        var response = await tables.Messages.GetEntityIfExistsAsync<MessageEntity>(MessageEntity.PartitionKeyOf(accountId, messageId), messageId, cancellationToken: cancellationToken);
         return response.HasValue ? response.Value : null;
     }
 
@@ -93,7 +93,11 @@ public sealed class MessageStore(SmsTables tables)
         string accountId, MessageQuery query, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var filter = $"PartitionKey eq {TableValues.Quote(accountId)}";
+        // Newest first: the partitions of the newest ids (smallest inverted time) first; the created-date bounds
+        // narrow the partition range as well as the row-key range.
+        var filter = AccountPartitions.Filter(accountId,
+            query.CreatedTo is { } newest ? IdPrefix(newest)[..MessageEntity.BucketDigits] : null,
+            query.CreatedFrom is { } oldest ? IdPrefix(oldest)[..MessageEntity.BucketDigits] : null);
         if (query.CreatedTo is { } to)
         {
             filter += $" and RowKey ge {TableValues.Quote(IdPrefix(to))}";

@@ -28,7 +28,7 @@ public sealed record Customer(SmsAppFixture App, string AccountId, string Webhoo
 
     public Task<decimal> CreditAsync() => App.CreditAsync(AccountId);
 
-    public Task<int> MessageCountAsync() => SmsAppFixture.CountRowsAsync(App.Tables.Messages, AccountId);
+    public Task<int> MessageCountAsync() => SmsAppFixture.CountAccountRowsAsync(App.Tables.Messages, AccountId);
 
-    public Task<int> LedgerCountAsync() => SmsAppFixture.CountRowsAsync(App.Tables.Ledger, AccountId);
+    public Task<int> LedgerCountAsync() => SmsAppFixture.CountAccountRowsAsync(App.Tables.Ledger, AccountId);
 }

@@ -141,6 +141,18 @@ public class SmsAppFixture : IAsyncLifetime
         return count;
     }
 
+    /// <summary>Counts an account's rows of a table whose partitions are <c>{accountId}|{bucket}</c> (messages, ledger).</summary>
+    public static async Task<int> CountAccountRowsAsync(TableClient table, string accountId)
+    {
+        var count = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>(SmsFunctions.Storage.Tables.AccountPartitions.Filter(accountId), select: ["RowKey"], cancellationToken: TestCancellation.Token))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     public static async Task<int> CountRowsAsync(TableClient table, string partitionKey)
     {
         var count = 0;

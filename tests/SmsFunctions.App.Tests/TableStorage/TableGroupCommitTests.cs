@@ -35,7 +35,7 @@ public sealed class TableGroupCommitTests(SmsAppFixture app)
 
         var etags = await Task.WhenAll(messages.Select(m => Task.Run(() => Messages.InsertAsync(m, Ct), Ct)));
 
-        Assert.Equal(messages.Count, await SmsAppFixture.CountRowsAsync(app.Tables.Messages, accountId));
+        Assert.Equal(messages.Count, await SmsAppFixture.CountAccountRowsAsync(app.Tables.Messages, accountId));
         for (var i = 0; i < messages.Count; i++)
         {
             Assert.NotEqual(default, etags[i]);
@@ -71,7 +71,7 @@ public sealed class TableGroupCommitTests(SmsAppFixture app)
 
         var conflict = await Assert.ThrowsAnyAsync<RequestFailedException>(() => retriedTask);
         Assert.Equal((int)HttpStatusCode.Conflict, conflict.Status);
-        Assert.Equal(others.Count + 1, await SmsAppFixture.CountRowsAsync(app.Tables.Messages, accountId));
+        Assert.Equal(others.Count + 1, await SmsAppFixture.CountAccountRowsAsync(app.Tables.Messages, accountId));
         foreach (var message in others)
         {
             var stored = await Messages.GetAsync(accountId, message.Id, Ct);
@@ -213,18 +213,22 @@ public sealed class TableGroupCommitTests(SmsAppFixture app)
         }
     }
 
-    private static MessageEntity NewMessage(string accountId, int i) => new()
+    private static MessageEntity NewMessage(string accountId, int i)
     {
-        PartitionKey = accountId,
-        RowKey = MessageId.New(TimeProvider.System),
-        Username = "group-commit",
-        State = "QUEUED",
-        Sender = "MyCompany",
-        Body = "message " + i,
-        RecipientCount = 1,
-        CreatedAt = DateTimeOffset.UtcNow,
-        UpdatedAt = DateTimeOffset.UtcNow,
-    };
+        var id = MessageId.New(TimeProvider.System);
+        return new MessageEntity
+        {
+            PartitionKey = MessageEntity.PartitionKeyOf(accountId, id),
+            RowKey = id,
+            Username = "group-commit",
+            State = "QUEUED",
+            Sender = "MyCompany",
+            Body = "message " + i,
+            RecipientCount = 1,
+            CreatedAt = DateTimeOffset.UtcNow,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        };
+    }
 
     /// <summary>A fresh table whose client records the path of every request it sends (retries included).</summary>
     private async Task<(TableClient Table, RequestLog Requests)> CountingTableAsync()

@@ -262,7 +262,7 @@ public sealed partial class MessageService(
         var validity = request.ValidityPeriodMinutes;
         return new MessageEntity
         {
-            PartitionKey = account.Id,
+            PartitionKey = MessageEntity.PartitionKeyOf(account.Id, messageId),
             RowKey = messageId,
             Username = account.Name,
             State = ToMessageState(initial).ToApiName(),
