@@ -44,6 +44,6 @@ public sealed class MessageHeaderCache(MessageStore messages, TimeProvider time)
             if (_entries.Count >= MaxEntries) { _entries.Clear(); }
         }
 
-        _entries[(message.PartitionKey, message.RowKey)] = (message, time.GetUtcNow() + Lifetime);
+        _entries[(message.AccountId, message.Id)] = (message, time.GetUtcNow() + Lifetime);
     }
 }

@@ -62,7 +62,7 @@ internal sealed class BulkScenario : IScenario
                 }
                 if (size >= 100_000 && run.SubmitSeconds > 150)
                 {
-                    result.Notes.Add($"{size:N0} recipients: the first run took {run.SubmitSeconds:0} s to reach Kannel, so it was the only run of this size.");
+                    result.Notes.Add($"{size:N0} recipients: run {runs.Count} took {run.SubmitSeconds:0} s to reach Kannel, so it was the last run of this size.");
                     break;
                 }
             }

@@ -1,0 +1,37 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using SmsFunctions.App.Pipeline;
+using SmsFunctions.App.Tests.Infrastructure;
+using SmsFunctions.Core.Messages;
+using SmsFunctions.Storage;
+using SmsFunctions.Storage.Messages;
+using SmsFunctions.Storage.Tables;
+
+namespace SmsFunctions.App.Tests.Pipeline;
+
+/// <summary>The header cache answers by account and message id for a row it was handed (the accept path seeds it,
+/// so that dispatch reads nothing), whatever the row's partition key looks like.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class MessageHeaderCacheTests(SmsAppFixture app)
+{
+    private static CancellationToken Ct => TestCancellation.Token;
+
+    [Fact]
+    public async Task ARowHandedToTheCacheIsFoundByAccountAndIdWithoutARead()
+    {
+        var tables = new SmsTables(new TableServiceClient(app.Azurite.ConnectionString),
+            Options.Create(new StorageOptions { TablePrefix = app.Azurite.UniqueName("hc") }));
+        await tables.CreateIfNotExistsAsync(Ct);
+        var cache = new MessageHeaderCache(new MessageStore(tables), TimeProvider.System);
+        var id = MessageId.New(TimeProvider.System);
+        // Never written to the table: only the cache can answer for it.
+        var row = new MessageEntity { PartitionKey = MessageEntity.PartitionKeyOf("acc_cache", id), RowKey = id, State = "QUEUED" };
+
+        cache.Set(row);
+
+        Assert.Same(row, await cache.GetAsync("acc_cache", id, Ct));
+        Assert.Null(await cache.GetAsync("acc_other", id, Ct));
+        Assert.Null(await cache.RefreshAsync("acc_cache", id, Ct)); // a refresh reads the table, and forgets the row
+        Assert.Null(await cache.GetAsync("acc_cache", id, Ct));
+    }
+}
