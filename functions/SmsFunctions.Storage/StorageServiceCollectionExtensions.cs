@@ -36,9 +36,37 @@ public static class StorageServiceCollectionExtensions
             // A service URI (Azure, managed identity) wins over the connection string, whose default is the emulator.
             return options.TableServiceUri is not null
                 ? new TableServiceClient(options.TableServiceUri, new DefaultAzureCredential(), clientOptions)
-                : new TableServiceClient(options.ConnectionString, clientOptions);
+                : SignedOnce(new TableServiceClient(options.ConnectionString, clientOptions), clientOptions);
         });
         return services;
+    }
+
+    /// <summary>How long the account SAS that replaces a connection string's key is valid (the process is restarted
+    /// long before: a Functions instance lives hours, a local run a working day).</summary>
+    public static readonly TimeSpan SasLifetime = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// A client that signs with an account SAS made once from the connection string's key, instead of signing every
+    /// request with the key: the SDK's shared-key policy creates an HMAC per request and leaves it to the finalizer,
+    /// which took a third of the app's CPU under load (dotnet-trace, <c>SafeHmacCtxHandle.ReleaseHandle</c>). A
+    /// connection string without a key (a SAS already, or the emulator's shorthand resolved by the SDK) is kept as is.
+    /// </summary>
+    public static TableServiceClient SignedOnce(TableServiceClient client, TableClientOptions clientOptions)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        Uri sas;
+        try
+        {
+            sas = client.GenerateSasUri(
+                Azure.Data.Tables.Sas.TableAccountSasPermissions.All, Azure.Data.Tables.Sas.TableAccountSasResourceTypes.All, DateTimeOffset.UtcNow.Add(SasLifetime));
+        }
+        catch (InvalidOperationException)
+        {
+            return client; // No key to make a SAS with.
+        }
+
+        var endpoint = new UriBuilder(sas) { Query = string.Empty }.Uri;
+        return new TableServiceClient(endpoint, new Azure.AzureSasCredential(sas.Query.TrimStart('?')), clientOptions);
     }
 
     /// <summary>

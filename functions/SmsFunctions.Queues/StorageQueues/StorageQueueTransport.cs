@@ -54,7 +54,16 @@ public sealed partial class StorageQueueTransport : IQueueSender, IQueueReceiver
         ArgumentNullException.ThrowIfNull(options);
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            return new QueueServiceClient(options.ConnectionString, CreateClientOptions());
+            // Signed once with an account SAS made from the key, not per request with the key: the SDK's shared-key
+            // policy leaves an HMAC per request to the finalizer (see SmsFunctions.Storage's SignedOnce for tables).
+            var keyed = new QueueServiceClient(options.ConnectionString, CreateClientOptions());
+            if (!keyed.CanGenerateAccountSasUri)
+            {
+                return keyed;
+            }
+
+            var sas = keyed.GenerateAccountSasUri(Azure.Storage.Sas.AccountSasPermissions.All, DateTimeOffset.UtcNow.AddDays(30), Azure.Storage.Sas.AccountSasResourceTypes.All);
+            return new QueueServiceClient(new UriBuilder(sas) { Query = string.Empty }.Uri, new Azure.AzureSasCredential(sas.Query.TrimStart('?')), CreateClientOptions());
         }
         if (options.ServiceUri is not null)
         {

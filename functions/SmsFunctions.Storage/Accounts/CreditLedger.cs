@@ -73,18 +73,21 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
         }
 
         // Group commit: whoever holds the gate applies every change waiting for this account, in arrival order, with
-        // one balance write and one ledger batch. Not cancellable once queued: a change may be applied on the
-        // caller's behalf, and the caller must then learn that it was.
+        // one balance write and one ledger batch. The gate is held for the balance write only: the next batch's
+        // balance write overlaps this batch's ledger write (its rows' keys are taken before the gate is released, so
+        // the ledger keeps the order). Not cancellable once queued: a change may be applied on the caller's behalf,
+        // and the caller must then learn that it was.
         await state.Gate.WaitAsync(CancellationToken.None);
         try
         {
-            while (!change.Done.Task.IsCompleted)
+            while (!change.Taken)
             {
                 List<PendingChange> batch;
                 lock (state.Pending)
                 {
                     batch = state.Pending.Take(TableBatches.MaxActions).ToList();
                     state.Pending.RemoveRange(0, batch.Count);
+                    foreach (var c in batch) { c.Taken = true; }
                 }
 
                 await ApplyAsync(accountId, state, batch);
@@ -173,7 +176,9 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
                         continue;
                     }
 
-                    await AppendAsync(accountId, moved.Select(o => (o.Change.Kind, o.Applied, o.After, o.Change.MessageId)).ToList());
+                    // Each caller learns its outcome once the ledger lines are written, as before, but the gate is free now.
+                    _ = CompleteAfterAsync(AppendAsync(accountId, moved.Select(o => (o.Change.Kind, o.Applied, o.After, o.Change.MessageId)).ToList()), outcomes, state);
+                    return;
                 }
 
                 foreach (var o in outcomes) { o.Change.Done.TrySetResult(o.Result); }
@@ -189,7 +194,23 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
         }
     }
 
-    /// <summary>The ledger lines of one balance change, in one transaction of the account's partition.</summary>
+    private static async Task CompleteAfterAsync(
+        Task ledgerWrite, List<(PendingChange Change, decimal Applied, decimal After, DebitResult Result)> outcomes, AccountBalance state)
+    {
+        try
+        {
+            await ledgerWrite;
+            foreach (var o in outcomes) { o.Change.Done.TrySetResult(o.Result); }
+        }
+        catch (Exception ex)
+        {
+            state.Forget();
+            foreach (var o in outcomes) { o.Change.Done.TrySetException(ex); }
+        }
+    }
+
+    /// <summary>The ledger lines of one balance change, in one transaction of the account's partition. The row keys
+    /// are taken before the first await, so lines started in order are keyed in order.</summary>
     private async Task AppendAsync(string accountId, IReadOnlyList<(string Kind, decimal Amount, decimal BalanceAfter, string? MessageId)> lines)
     {
         var now = time.GetUtcNow();
@@ -244,6 +265,9 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
         public string? MessageId { get; } = messageId;
 
         public bool CapAtBalance { get; } = capAtBalance;
+
+        /// <summary>Set (under the pending list's lock) once a batch holds the change.</summary>
+        public bool Taken { get; set; }
 
         public TaskCompletionSource<DebitResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -1,0 +1,62 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using SmsFunctions.App.Tests.Infrastructure;
+using SmsFunctions.Queues.StorageQueues;
+using SmsFunctions.Storage;
+
+namespace SmsFunctions.App.Tests.TableStorage;
+
+/// <summary>
+/// A connection string with an account key becomes clients that sign with an account SAS made once (the SDK's
+/// shared-key signing left an HMAC per request to the finalizer): requests carry <c>sig=</c> and no
+/// <c>Authorization</c> header, and tables and queues work with it against Azurite.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class SignedOnceTests(SmsAppFixture app)
+{
+    private static CancellationToken Ct => TestCancellation.Token;
+
+    [Fact]
+    public async Task TableRequestsCarryTheSasAndNoSharedKey()
+    {
+        var seen = new List<(string Query, bool Authorization)>();
+        var options = new TableClientOptions();
+        options.AddPolicy(new Recorder(seen), HttpPipelinePosition.PerRetry);
+        var service = StorageServiceCollectionExtensions.SignedOnce(new TableServiceClient(app.Azurite.ConnectionString, options), options);
+
+        var table = service.GetTableClient(app.Azurite.UniqueName("sas"));
+        await table.CreateIfNotExistsAsync(Ct);
+        await table.SubmitTransactionAsync([
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "a") { ["V"] = 1 }),
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "b") { ["V"] = 2 }),
+        ], Ct);
+        var read = await table.GetEntityAsync<TableEntity>("p", "b", cancellationToken: Ct);
+
+        Assert.Equal(2, read.Value.GetInt32("V"));
+        Assert.NotEmpty(seen);
+        Assert.All(seen, r => Assert.Contains("sig=", r.Query, StringComparison.Ordinal));
+        Assert.All(seen, r => Assert.False(r.Authorization));
+    }
+
+    [Fact]
+    public async Task QueueClientsFromAKeyedConnectionStringNoLongerHoldTheKeyAndStillWork()
+    {
+        var client = StorageQueueTransport.CreateServiceClient(new StorageQueueTransportOptions { ConnectionString = app.Azurite.ConnectionString });
+        Assert.False(client.CanGenerateAccountSasUri); // signed with a SAS, not with the key
+
+        var queue = client.GetQueueClient(app.Azurite.UniqueName("sas").ToLowerInvariant());
+        await queue.CreateIfNotExistsAsync(cancellationToken: Ct);
+        await queue.SendMessageAsync("hello", Ct);
+        var received = await queue.ReceiveMessageAsync(cancellationToken: Ct);
+        Assert.Equal("hello", received.Value.Body.ToString());
+    }
+
+    private sealed class Recorder(List<(string Query, bool Authorization)> seen) : HttpPipelineSynchronousPolicy
+    {
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            lock (seen) { seen.Add((message.Request.Uri.Query, message.Request.Headers.TryGetValue("Authorization", out _))); }
+        }
+    }
+}
