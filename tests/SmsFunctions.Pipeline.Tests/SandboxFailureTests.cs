@@ -47,6 +47,31 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task CancelingAScheduledMessageCallsBackCanceledForEachRecipient()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var customer = await fixture.Gateway.CreateCustomerAsync(cancellationToken: ct);
+        var hook = fixture.Hook(Guid.NewGuid().ToString("N"));
+        string[] numbers = ["+393331112201", "+393331112202"];
+        var id = await customer.SendAsync(new
+        {
+            sender = "Sandbox",
+            recipients = numbers,
+            body = "Your appointment is tomorrow",
+            scheduledAt = DateTimeOffset.UtcNow.AddHours(2),
+            callback = new { url = hook.ToString(), method = "JSON", field = "data" },
+        }, ct);
+
+        using var canceled = await customer.Client.DeleteAsync(new Uri($"/api/messages/{id}", UriKind.Relative), ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, canceled.StatusCode);
+
+        var callbacks = await CallbackAsync(hook, "CANCELED", 2);
+        Assert.Equal(numbers.Order(StringComparer.Ordinal), callbacks
+            .Select(c => JsonNode.Parse(c.Body)!["data"]!["recipient"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.All(callbacks, c => Assert.Equal(id, JsonNode.Parse(c.Body)!["data"]!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task RejectedAtSubmitIsFinalAndNotOfferedToTheNextCarrier()
     {
         var (customer, id, hook) = await SendAsync(SandboxNumbers.RejectedAtSubmit);

@@ -17,6 +17,7 @@ public sealed partial class MessageCanceller(
     RecipientStore recipients,
     ScheduleIndex schedule,
     CreditLedger ledger,
+    SmsFunctions.App.Pipeline.CallbackEnqueuer callbacks,
     TimeProvider time,
     ILogger<MessageCanceller> logger)
 {
@@ -51,6 +52,7 @@ public sealed partial class MessageCanceller(
 
         var now = time.GetUtcNow();
         var results = new RecipientState[all.Count];
+        var wasCancelable = all.Select(r => Parse(r.State).IsCancelable()).ToArray();
         var chunks = Enumerable.Range(0, (all.Count + 99) / 100);
         await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (chunk, ct) =>
         {
@@ -81,6 +83,21 @@ public sealed partial class MessageCanceller(
 
         var rolled = MessageStateRollup.From(counts);
         await UpdateMessageAsync(accountId, messageId, rolled, counts, now, cancellationToken);
+        if (canceledNow > 0 && !string.IsNullOrEmpty(message.CallbackJson))
+        {
+            // CANCELED is a final state like any other: the webhook hears of it (one event per recipient canceled now).
+            var events = new List<SmsFunctions.App.Pipeline.CallbackEvent>(canceledNow);
+            for (var i = 0; i < all.Count; i++)
+            {
+                if (results[i] == RecipientState.Canceled && wasCancelable[i])
+                {
+                    events.Add(new SmsFunctions.App.Pipeline.CallbackEvent(accountId, messageId, all[i].Number, RecipientState.Canceled.ToApiName(), now));
+                }
+            }
+
+            await callbacks.EnqueueAsync(events, cancellationToken: CancellationToken.None);
+        }
+
         LogCanceled(messageId, accountId, canceledNow, all.Count - canceledNow);
 
         if (canceledNow == 0 && all.Count > 0)
