@@ -12,6 +12,14 @@ public static class TelemetryExtensions
     {
         var console = builder.Configuration.GetValue("Sms:Telemetry:Console", false);
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!console && !otlp)
+        {
+            // Nothing would read them: without an exporter the SDK still samples, records and tags an activity for
+            // every request in and out (about fifteen per SMS) and aggregates every measurement. The gateway's own
+            // ActivitySource and Meter stay available to any listener.
+            return builder;
+        }
+
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(SmsTelemetry.Name))
             .WithTracing(tracing =>
