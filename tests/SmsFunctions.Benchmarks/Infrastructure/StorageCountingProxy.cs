@@ -163,8 +163,12 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
     internal static string? BatchTable(string body)
     {
         var match = System.Text.RegularExpressions.Regex.Match(body, @"(?:POST|PUT|PATCH|MERGE|DELETE) https?://[^/\s]+/[^/\s]+/([A-Za-z0-9]+)");
-        return match.Success ? match.Groups[1].Value : null;
+        return match.Success ? Family(match.Groups[1].Value) : null;
     }
+
+    /// <summary>The sixteen recipient tables (<c>…Recipients0</c> … <c>…Recipientsf</c>) count as one, <c>…Recipients*</c>.</summary>
+    internal static string Family(string table) =>
+        System.Text.RegularExpressions.Regex.IsMatch(table, "Recipients[0-9a-f]$") ? table[..^1] + "*" : table;
 
     /// <summary>Names an operation from its method and path (path-style: /devstoreaccount1/…), with the table it
     /// touches (e.g. <c>table merge SmsMessages</c>).</summary>
@@ -177,7 +181,7 @@ internal sealed class StorageCountingProxy : IAsyncDisposable
             if (resource == "$batch") { return "table batch"; }
             if (resource.StartsWith("Tables", StringComparison.Ordinal)) { return "table management"; }
             var isEntity = resource.Contains('(', StringComparison.Ordinal) && !resource.EndsWith("()", StringComparison.Ordinal);
-            var table = resource.Split('(')[0];
+            var table = Family(resource.Split('(')[0]);
             return (method switch
             {
                 "GET" => isEntity ? "table point read" : "table query",
