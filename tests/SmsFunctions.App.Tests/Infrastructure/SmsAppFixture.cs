@@ -126,6 +126,15 @@ public class SmsAppFixture : IAsyncLifetime
 
     /// <summary>Rows in a partition of a table, read straight from storage.</summary>
     /// <summary>Rows of a message's recipients, over all of its shards.</summary>
+    /// <summary>The gateway's tables under a fresh prefix of this fixture's Azurite, created: for store-level tests.</summary>
+    public async Task<SmsTables> FreshTablesAsync(string prefix)
+    {
+        var tables = new SmsTables(new TableServiceClient(Azurite.ConnectionString),
+            Microsoft.Extensions.Options.Options.Create(new SmsFunctions.Storage.StorageOptions { TablePrefix = Azurite.UniqueName(prefix) }));
+        await tables.CreateIfNotExistsAsync(TestCancellation.Token);
+        return tables;
+    }
+
     /// <summary>Counts the message's recipient rows in every recipient table (not only those the keys point at).</summary>
     public static async Task<int> CountRecipientRowsAsync(IReadOnlyList<TableClient> recipientTables, string messageId)
     {

@@ -1,11 +1,7 @@
-using Azure.Data.Tables;
-using Microsoft.Extensions.Options;
 using SmsFunctions.App.Pipeline;
 using SmsFunctions.App.Tests.Infrastructure;
 using SmsFunctions.Core.Messages;
-using SmsFunctions.Storage;
 using SmsFunctions.Storage.Messages;
-using SmsFunctions.Storage.Tables;
 
 namespace SmsFunctions.App.Tests.Pipeline;
 
@@ -19,9 +15,7 @@ public sealed class MessageHeaderCacheTests(SmsAppFixture app)
     [Fact]
     public async Task ARowHandedToTheCacheIsFoundByAccountAndIdWithoutARead()
     {
-        var tables = new SmsTables(new TableServiceClient(app.Azurite.ConnectionString),
-            Options.Create(new StorageOptions { TablePrefix = app.Azurite.UniqueName("hc") }));
-        await tables.CreateIfNotExistsAsync(Ct);
+        var tables = await app.FreshTablesAsync("hc");
         var cache = new MessageHeaderCache(new MessageStore(tables), TimeProvider.System);
         var id = MessageId.New(TimeProvider.System);
         // Never written to the table: only the cache can answer for it.

@@ -1,10 +1,7 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SmsFunctions.App.Tests.Infrastructure;
 using SmsFunctions.Core.Messages;
-using SmsFunctions.Storage;
 using SmsFunctions.Storage.Accounts;
 using SmsFunctions.Storage.Messages;
 using SmsFunctions.Storage.Tables;
@@ -89,13 +86,7 @@ public sealed class AccountPartitionsTests(SmsAppFixture app)
         Assert.Equal(78m, await ledger.GetBalanceAsync(account.Id, Ct) - TableValues.ParseMoney(account.Credit));
     }
 
-    private async Task<SmsTables> TablesAsync()
-    {
-        var tables = new SmsTables(new TableServiceClient(app.Azurite.ConnectionString),
-            Options.Create(new StorageOptions { TablePrefix = app.Azurite.UniqueName("ap") }));
-        await tables.CreateIfNotExistsAsync(Ct);
-        return tables;
-    }
+    private Task<SmsTables> TablesAsync() => app.FreshTablesAsync("ap");
 
     private static async Task<List<string>> ListAllAsync(MessageStore store, string account, MessageQuery query, int pageSize)
     {

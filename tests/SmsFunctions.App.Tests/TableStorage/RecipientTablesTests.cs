@@ -1,10 +1,7 @@
 using System.Globalization;
-using Azure.Data.Tables;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SmsFunctions.App.Tests.Infrastructure;
 using SmsFunctions.Core.Messages;
-using SmsFunctions.Storage;
 using SmsFunctions.Storage.Messages;
 using SmsFunctions.Storage.Tables;
 
@@ -45,9 +42,7 @@ public sealed class RecipientTablesTests(SmsAppFixture app)
     [Fact]
     public async Task EveryReadOfAMessageSpreadOverTwoTablesSeesEachRowOnce()
     {
-        var tables = new SmsTables(new TableServiceClient(app.Azurite.ConnectionString),
-            Options.Create(new StorageOptions { TablePrefix = app.Azurite.UniqueName("rt") }));
-        await tables.CreateIfNotExistsAsync(Ct);
+        var tables = await app.FreshTablesAsync("rt");
         var store = new RecipientStore(tables);
         var id = MessageId.New(TimeProvider.System, Random.Shared, 1); // 32 shards in two tables
         var numbers = Enumerable.Range(0, 300).Select(Number).ToList();
