@@ -41,33 +41,48 @@ public static class StorageServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>How long the account SAS that replaces a connection string's key is valid (the process is restarted
-    /// long before: a Functions instance lives hours, a local run a working day).</summary>
-    public static readonly TimeSpan SasLifetime = TimeSpan.FromDays(30);
+    /// <summary>How long each account SAS that replaces a connection string's key is valid; a new one replaces it
+    /// every <see cref="SasRenewal"/>, so a process that runs for months keeps working.</summary>
+    public static readonly TimeSpan SasLifetime = TimeSpan.FromDays(2);
+
+    /// <summary>How often the account SAS is made again.</summary>
+    public static readonly TimeSpan SasRenewal = TimeSpan.FromHours(12);
+
+    private static readonly List<Timer> Renewals = [];
 
     /// <summary>
-    /// A client that signs with an account SAS made once from the connection string's key, instead of signing every
-    /// request with the key: the SDK's shared-key policy creates an HMAC per request and leaves it to the finalizer,
-    /// which took a third of the app's CPU under load (dotnet-trace, <c>SafeHmacCtxHandle.ReleaseHandle</c>). A
-    /// connection string without a key (a SAS already, or the emulator's shorthand resolved by the SDK) is kept as is.
+    /// A client that signs with an account SAS made from the connection string's key (and made again every
+    /// <see cref="SasRenewal"/>), instead of signing every request with the key: the SDK's shared-key policy creates
+    /// an HMAC per request and leaves it to the finalizer, which took a third of the app's CPU under load
+    /// (dotnet-trace, <c>SafeHmacCtxHandle.ReleaseHandle</c>). A connection string without a key (a SAS already) is
+    /// kept as is.
     /// </summary>
-    public static TableServiceClient SignedOnce(TableServiceClient client, TableClientOptions clientOptions)
+    public static TableServiceClient SignedOnce(TableServiceClient client, TableClientOptions clientOptions, TimeSpan? renewEvery = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         Uri sas;
         try
         {
-            sas = client.GenerateSasUri(
-                Azure.Data.Tables.Sas.TableAccountSasPermissions.All, Azure.Data.Tables.Sas.TableAccountSasResourceTypes.All, DateTimeOffset.UtcNow.Add(SasLifetime));
+            sas = NewSas(client);
         }
         catch (InvalidOperationException)
         {
             return client; // No key to make a SAS with.
         }
 
-        var endpoint = new UriBuilder(sas) { Query = string.Empty }.Uri;
-        return new TableServiceClient(endpoint, new Azure.AzureSasCredential(sas.Query.TrimStart('?')), clientOptions);
+        var credential = new Azure.AzureSasCredential(sas.Query.TrimStart('?'));
+        var every = renewEvery ?? SasRenewal;
+        lock (Renewals)
+        {
+            // Process-lifetime clients: the timers live as long as the process.
+            Renewals.Add(new Timer(_ => credential.Update(NewSas(client).Query.TrimStart('?')), null, every, every));
+        }
+
+        return new TableServiceClient(new UriBuilder(sas) { Query = string.Empty }.Uri, credential, clientOptions);
     }
+
+    private static Uri NewSas(TableServiceClient keyed) => keyed.GenerateSasUri(
+        Azure.Data.Tables.Sas.TableAccountSasPermissions.All, Azure.Data.Tables.Sas.TableAccountSasResourceTypes.All, DateTimeOffset.UtcNow.Add(SasLifetime));
 
     /// <summary>
     /// Registers the gateway's table repositories (accounts, credit ledger, tokens, idempotency keys, messages,

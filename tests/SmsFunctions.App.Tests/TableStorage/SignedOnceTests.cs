@@ -40,6 +40,28 @@ public sealed class SignedOnceTests(SmsAppFixture app)
     }
 
     [Fact]
+    public async Task TheSasIsMadeAgainBeforeItExpiresAndRequestsGoOnWorking()
+    {
+        var seen = new List<(string Query, bool Authorization)>();
+        var options = new TableClientOptions();
+        options.AddPolicy(new Recorder(seen), HttpPipelinePosition.PerRetry);
+        var service = StorageServiceCollectionExtensions.SignedOnce(
+            new TableServiceClient(app.Azurite.ConnectionString, options), options, renewEvery: TimeSpan.FromMilliseconds(300));
+        var table = service.GetTableClient(app.Azurite.UniqueName("sasrenew"));
+        await table.CreateIfNotExistsAsync(Ct);
+        var first = Sas(seen[^1].Query);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.6), Ct); // a SAS's expiry has one-second resolution
+        await table.AddEntityAsync(new TableEntity("p", "renewed"), Ct);
+
+        Assert.NotEqual(first, Sas(seen[^1].Query));
+        Assert.True((await table.GetEntityIfExistsAsync<TableEntity>("p", "renewed", cancellationToken: Ct)).HasValue);
+    }
+
+    private static string Sas(string query) =>
+        string.Join('&', query.TrimStart('?').Split('&').Where(p => p.StartsWith("se=", StringComparison.Ordinal) || p.StartsWith("sig=", StringComparison.Ordinal)));
+
+    [Fact]
     public async Task QueueClientsFromAKeyedConnectionStringNoLongerHoldTheKeyAndStillWork()
     {
         var client = StorageQueueTransport.CreateServiceClient(new StorageQueueTransportOptions { ConnectionString = app.Azurite.ConnectionString });
