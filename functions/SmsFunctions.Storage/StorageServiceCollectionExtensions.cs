@@ -36,7 +36,7 @@ public static class StorageServiceCollectionExtensions
             // A service URI (Azure, managed identity) wins over the connection string, whose default is the emulator.
             return options.TableServiceUri is not null
                 ? new TableServiceClient(options.TableServiceUri, new DefaultAzureCredential(), clientOptions)
-                : SignedOnce(new TableServiceClient(options.ConnectionString, clientOptions), clientOptions);
+                : SignedWithSas(new TableServiceClient(options.ConnectionString, clientOptions), clientOptions);
         });
         return services;
     }
@@ -57,7 +57,7 @@ public static class StorageServiceCollectionExtensions
     /// (dotnet-trace, <c>SafeHmacCtxHandle.ReleaseHandle</c>). A connection string without a key (a SAS already) is
     /// kept as is.
     /// </summary>
-    public static TableServiceClient SignedOnce(TableServiceClient client, TableClientOptions clientOptions, TimeSpan? renewEvery = null)
+    public static TableServiceClient SignedWithSas(TableServiceClient client, TableClientOptions clientOptions, TimeSpan? renewEvery = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         Uri sas;

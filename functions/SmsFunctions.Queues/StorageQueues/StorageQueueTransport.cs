@@ -56,8 +56,8 @@ public sealed partial class StorageQueueTransport : IQueueSender, IQueueReceiver
         ArgumentNullException.ThrowIfNull(options);
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            // Signed once with an account SAS made from the key, not per request with the key: the SDK's shared-key
-            // policy leaves an HMAC per request to the finalizer (see SmsFunctions.Storage's SignedOnce for tables).
+            // Signed with an account SAS made from the key, not per request with the key: the SDK's shared-key
+            // policy leaves an HMAC per request to the finalizer (see SmsFunctions.Storage's SignedWithSas for tables).
             var keyed = new QueueServiceClient(options.ConnectionString, CreateClientOptions());
             if (!keyed.CanGenerateAccountSasUri)
             {

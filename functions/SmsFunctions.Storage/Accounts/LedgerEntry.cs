@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 
 namespace SmsFunctions.Storage.Accounts;
 
-/// <summary>One credit change: <c>Ledger</c> table, PK account id, RK inverted time + random (newest first).</summary>
+/// <summary>One credit change: <c>Ledger</c> table, PK <c>{account id}|{second}</c>, RK inverted time + random (newest first).</summary>
 public sealed class LedgerEntry : ITableEntity
 {
     /// <summary><c>{account id}|{first 12 of the 19 inverted-tick digits of the row key}</c>: a second of the account's

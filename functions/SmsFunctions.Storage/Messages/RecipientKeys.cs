@@ -50,10 +50,10 @@ public static class RecipientKeys
     public static int TableOf(string partitionKey)
     {
         ArgumentException.ThrowIfNullOrEmpty(partitionKey);
-        var dash = partitionKey.LastIndexOf('-');
-        var shard = dash >= 0 && int.TryParse(partitionKey.AsSpan(dash + 1), System.Globalization.NumberStyles.AllowHexSpecifier,
-            System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
-        return TableOf(dash < 0 ? partitionKey : partitionKey[..dash], shard);
+        var messageId = MessageIdOf(partitionKey);
+        var shard = messageId.Length < partitionKey.Length && int.TryParse(partitionKey.AsSpan(messageId.Length + 1),
+            System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        return TableOf(messageId, shard);
     }
 
     /// <summary>The table of shard <paramref name="shard"/> of <paramref name="messageId"/>.</summary>

@@ -13,7 +13,7 @@ namespace SmsFunctions.App.Tests.TableStorage;
 /// <c>Authorization</c> header, and tables and queues work with it against Azurite.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class SignedOnceTests(SmsAppFixture app)
+public sealed class SasSigningTests(SmsAppFixture app)
 {
     private static CancellationToken Ct => TestCancellation.Token;
 
@@ -23,7 +23,7 @@ public sealed class SignedOnceTests(SmsAppFixture app)
         var seen = new List<(string Query, bool Authorization)>();
         var options = new TableClientOptions();
         options.AddPolicy(new Recorder(seen), HttpPipelinePosition.PerRetry);
-        var service = StorageServiceCollectionExtensions.SignedOnce(new TableServiceClient(app.Azurite.ConnectionString, options), options);
+        var service = StorageServiceCollectionExtensions.SignedWithSas(new TableServiceClient(app.Azurite.ConnectionString, options), options);
 
         var table = service.GetTableClient(app.Azurite.UniqueName("sas"));
         await table.CreateIfNotExistsAsync(Ct);
@@ -45,7 +45,7 @@ public sealed class SignedOnceTests(SmsAppFixture app)
         var seen = new List<(string Query, bool Authorization)>();
         var options = new TableClientOptions();
         options.AddPolicy(new Recorder(seen), HttpPipelinePosition.PerRetry);
-        var service = StorageServiceCollectionExtensions.SignedOnce(
+        var service = StorageServiceCollectionExtensions.SignedWithSas(
             new TableServiceClient(app.Azurite.ConnectionString, options), options, renewEvery: TimeSpan.FromMilliseconds(300));
         var table = service.GetTableClient(app.Azurite.UniqueName("sasrenew"));
         await table.CreateIfNotExistsAsync(Ct);
