@@ -37,6 +37,7 @@ public static class PipelineExtensions
         services.Replace(ServiceDescriptor.Singleton<IAcceptedMessageNotifier>(sp => sp.GetRequiredService<DispatchEnqueuer>()));
         services.AddSingleton<IDeliveryReceiptSink, ReceiptApplier>();
         services.AddSingleton<ScheduledDispatch>();
+        services.AddSingleton<AcceptanceRecovery>();
         services.AddSingleton<CallbackAttemptStore>();
 
         // Webhooks: a pooled client whose every connection re-checks the target address (no DNS rebinding to

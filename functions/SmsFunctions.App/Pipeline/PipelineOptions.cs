@@ -18,6 +18,10 @@ public sealed class PipelineOptions
     /// <summary>FireScheduled leaves rows younger than this to the API's own immediate enqueue (the outbox gap).</summary>
     public int OutboxGraceSeconds { get; set; } = 3;
 
+    /// <summary>An outbox row whose message is still not stored after this long belongs to a request that died after
+    /// writing it (and did not come back with its Idempotency-Key): the message is tombstoned and its charge refunded.</summary>
+    public int OrphanGraceSeconds { get; set; } = 600;
+
     /// <summary>Rows FireScheduled moves per tick.</summary>
     public int FireBatchSize { get; set; } = 500;
 
@@ -47,4 +51,6 @@ public sealed class PipelineOptions
     public TimeSpan ClaimTimeout => TimeSpan.FromSeconds(ClaimTimeoutSeconds);
 
     public TimeSpan OutboxGrace => TimeSpan.FromSeconds(OutboxGraceSeconds);
+
+    public TimeSpan OrphanGrace => TimeSpan.FromSeconds(Math.Max(1, OrphanGraceSeconds));
 }

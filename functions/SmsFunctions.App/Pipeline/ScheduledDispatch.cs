@@ -19,6 +19,7 @@ public sealed partial class ScheduledDispatch(
     RecipientStateWriter writer,
     CallbackEnqueuer callbacks,
     DispatchEnqueuer enqueuer,
+    AcceptanceRecovery recovery,
     Microsoft.Extensions.Options.IOptionsMonitor<PipelineOptions> options,
     TimeProvider time,
     ILogger<ScheduledDispatch> logger)
@@ -44,6 +45,10 @@ public sealed partial class ScheduledDispatch(
         message.ValidUntil is { } validUntil
             ? schedule.AddAsync(message.AccountId, ExpiryPrefix + message.Id, validUntil + ExpiryGrace, PriorityBand.Normal, message.RecipientCount, cancellationToken)
             : Task.CompletedTask;
+
+    /// <summary>Row-key prefix of an orphan check: a draft's outbox row, which comes back after the orphan grace only to
+    /// check that the draft was stored (else its charge is refunded, see <see cref="AcceptanceRecovery"/>).</summary>
+    public const string OrphanCheckPrefix = "o-";
 
     /// <summary>Moves up to <paramref name="max"/> rows due at or before <paramref name="upTo"/>; returns how many were enqueued.</summary>
     public async Task<int> MoveDueAsync(DateTimeOffset upTo, int max, CancellationToken cancellationToken)
@@ -72,7 +77,33 @@ public sealed partial class ScheduledDispatch(
             return false;
         }
 
+        if (row.RowKey.StartsWith(OrphanCheckPrefix, StringComparison.Ordinal))
+        {
+            var draftId = row.RowKey[OrphanCheckPrefix.Length..];
+            if (await messages.GetAsync(row.AccountId, draftId, cancellationToken) is null && !await recovery.SettleAsync(row.AccountId, draftId))
+            {
+                return false;
+            }
+
+            await schedule.TryRemoveAsync(row, cancellationToken);
+            return false;
+        }
+
         var message = await messages.GetAsync(row.AccountId, row.MessageId, cancellationToken);
+        if (message is null)
+        {
+            // The outbox row is written before the charge and the message: its request may still be writing them, or
+            // its retry may finish them. Only after the orphan grace is the message given up (and its charge refunded).
+            if (time.GetUtcNow() - (row.Timestamp ?? row.DueAt) < options.CurrentValue.OrphanGrace
+                || !await recovery.SettleAsync(row.AccountId, row.MessageId))
+            {
+                return false;
+            }
+
+            await schedule.TryRemoveAsync(row, cancellationToken);
+            return false;
+        }
+
         var state = message is not null && LifecycleApiNames.TryParseApiName(message.State, out MessageState s) ? s : MessageState.Canceled;
         var stale = message is null
             || state is MessageState.Draft or MessageState.Canceled or MessageState.Blocked || state.IsTerminal()

@@ -24,9 +24,17 @@ public static class MessageId
     public static string New(TimeProvider time, Random? random, int? lastDigit)
     {
         ArgumentNullException.ThrowIfNull(time);
+        return Of(time.GetUtcNow(), (random ?? Random.Shared).NextInt64(1L << (RandomDigits * 4)), lastDigit);
+    }
+
+    /// <summary>The id of a message created at <paramref name="createdAt"/> whose random part is taken from
+    /// <paramref name="seed"/>: a request that is resumed (an Idempotency-Key retried after a crash) gets the same id
+    /// again, so whatever its first attempt wrote or charged is found, not made twice.</summary>
+    public static string Of(DateTimeOffset createdAt, long seed, int? lastDigit)
+    {
         if (lastDigit is < 0 or > 15) { throw new ArgumentOutOfRangeException(nameof(lastDigit), lastDigit, "A hex digit is 0 to 15."); }
-        var inverted = MaxUnixMilliseconds - time.GetUtcNow().ToUnixTimeMilliseconds();
-        var suffix = (random ?? Random.Shared).NextInt64(1L << (RandomDigits * 4));
+        var inverted = MaxUnixMilliseconds - createdAt.ToUnixTimeMilliseconds();
+        var suffix = seed & ((1L << (RandomDigits * 4)) - 1);
         if (lastDigit is { } digit) { suffix = (suffix & ~0xFL) | (uint)digit; }
         return string.Create(Length, (inverted, suffix), static (span, state) =>
         {

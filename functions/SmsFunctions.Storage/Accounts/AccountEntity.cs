@@ -23,6 +23,10 @@ public sealed class AccountEntity : ITableEntity
 
     public string Credit { get; set; } = "0";
 
+    /// <summary>The credit changes applied by recent balance writes whose ledger lines may not be written yet (see
+    /// <see cref="LedgerJournal"/>); written only by <see cref="CreditLedger"/>.</summary>
+    public string? Journal { get; set; }
+
     public bool Blocked { get; set; }
 
     public string? BlockedReason { get; set; }

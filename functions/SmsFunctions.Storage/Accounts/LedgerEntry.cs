@@ -3,7 +3,8 @@ using Azure.Data.Tables;
 
 namespace SmsFunctions.Storage.Accounts;
 
-/// <summary>One credit change: <c>Ledger</c> table, PK <c>{account id}|{second}</c>, RK inverted time + random (newest first).</summary>
+/// <summary>One credit change: <c>Ledger</c> table, PK <c>{account id}|{second}</c>, RK inverted time of the change + a hash
+/// of its id (newest first; the same change always has the same key, see <see cref="LedgerJournal"/>).</summary>
 public sealed class LedgerEntry : ITableEntity
 {
     /// <summary><c>{account id}|{first 12 of the 19 inverted-tick digits of the row key}</c>: a second of the account's
@@ -28,6 +29,9 @@ public sealed class LedgerEntry : ITableEntity
     public string BalanceAfter { get; set; } = "0";
 
     public string? MessageId { get; set; }
+
+    /// <summary>The change's id (<c>charge:{messageId}</c>, <c>refund:{messageId}:{number}</c> …): each is applied once.</summary>
+    public string? ChangeId { get; set; }
 
     public DateTimeOffset At { get; set; }
 }

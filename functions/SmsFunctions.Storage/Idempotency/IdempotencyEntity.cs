@@ -29,5 +29,12 @@ public sealed class IdempotencyEntity : ITableEntity
 
     public byte[]? Body3 { get; set; }
 
+    /// <summary>When the key's first request began (kept when it is resumed: the message id derives from it).</summary>
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The process (<see cref="IdempotencyStore.Instance"/>) working on the request while it is pending.</summary>
+    public string? Owner { get; set; }
+
+    /// <summary>When <see cref="Owner"/> began or resumed it.</summary>
+    public DateTimeOffset? OwnedSince { get; set; }
 }

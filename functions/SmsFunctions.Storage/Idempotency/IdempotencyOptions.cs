@@ -11,7 +11,12 @@ public sealed class IdempotencyOptions
     [Range(typeof(TimeSpan), "1.00:00:00", "30.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>After this, a key whose first request never finished may be used again.</summary>
-    [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
-    public TimeSpan PendingTimeout { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// A key whose first request is still pending in another process after this long is resumed by a retry (from
+    /// what the first request recorded: the same message id and charge, so nothing is done twice); in the process
+    /// that began it, as soon as that request has ended without an answer. A request does not start charging later
+    /// than half of this after it began, so a resumption never races a first attempt that is still charging.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
+    public TimeSpan PendingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

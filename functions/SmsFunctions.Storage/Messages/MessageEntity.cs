@@ -121,4 +121,9 @@ public sealed class MessageEntity : ITableEntity
     public DateTimeOffset? DeliveredAt { get; set; }
 
     public DateTimeOffset? CancelledAt { get; set; }
+
+    /// <summary>Set on a tombstone: the request that was to store this message died after its outbox row was written
+    /// and never stored it; whatever it charged was refunded (<c>refund:{id}</c>), and this row stops a late retry of
+    /// that request from storing it now.</summary>
+    public DateTimeOffset? AbandonedAt { get; set; }
 }

@@ -13,8 +13,11 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, CancellationToken, Tas
     private List<(T Item, TaskCompletionSource Done)> _pending = [];
     private bool _flushing;
 
+    /// <summary>Queues <paramref name="item"/> and completes when the write that carried it is durable (or faults
+    /// with its error). <paramref name="cancellationToken"/> is honoured only before the item is queued.</summary>
     public async Task AddAsync(T item, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bool lead;
         lock (_gate)
@@ -30,7 +33,9 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, CancellationToken, Tas
             _ = Task.Run(LeadAsync, CancellationToken.None);
         }
 
-        await done.Task.WaitAsync(cancellationToken);
+        // Once queued, the item is written whatever this caller does: it must learn the outcome, so its token is not
+        // watched here (a caller told "cancelled" while its write went out would refund a charged send, for one).
+        await done.Task;
     }
 
     private async Task LeadAsync()

@@ -76,7 +76,7 @@ public sealed class AccountPartitionsTests(SmsAppFixture app)
         for (var i = 1; i <= 12; i++)
         {
             clock.Advance(TimeSpan.FromMilliseconds(700)); // 12 changes over ~8 s: several partitions
-            Assert.NotNull(await ledger.AddAsync(account.Id, i, LedgerKinds.TopUp, null, Ct));
+            Assert.NotNull(await ledger.AddAsync(account.Id, i, LedgerKinds.TopUp, null, cancellationToken: Ct));
         }
 
         var lines = await ledger.ListAsync(account.Id, 1000, Ct);

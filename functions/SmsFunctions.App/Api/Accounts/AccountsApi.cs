@@ -71,7 +71,7 @@ public static class AccountsApi
             }
 
             var account = await accounts.CreateAsync(name!.Trim(), currency, (int)(limit ?? rateLimits.Value.DefaultPerSecond), cancellationToken);
-            var balance = credit > 0 ? await ledger.AddAsync(account.Id, credit, LedgerKinds.TopUp, null, cancellationToken) ?? 0m : 0m;
+            var balance = credit > 0 ? await ledger.AddAsync(account.Id, credit, LedgerKinds.TopUp, null, cancellationToken: CancellationToken.None) ?? 0m : 0m;
             var view = ToView(account, balance) with { WebhookSecret = account.WebhookSecret };
             return TypedResults.Created($"/api/accounts/{account.Id}",
                 ApiEnvelope.Ok(view, "Account created; keep the webhookSecret, it is not shown again", balance));
@@ -119,7 +119,7 @@ public static class AccountsApi
             return ApiProblem.Validation(fields.Status, fields.Errors);
         }
 
-        var balance = await ledger.AddAsync(id, amount!.Value, LedgerKinds.TopUp, null, cancellationToken);
+        var balance = await ledger.AddAsync(id, amount!.Value, LedgerKinds.TopUp, null, cancellationToken: CancellationToken.None);
         if (balance is null)
         {
             return NotFound(id);

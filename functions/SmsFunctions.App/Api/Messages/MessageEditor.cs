@@ -159,7 +159,7 @@ public sealed class MessageEditor(
             return null;
         }
 
-        var debit = await ledger.TryDebitAsync(account.Id, freshPlan.TotalPrice, LedgerKinds.Charge, message.Id, cancellationToken);
+        var debit = await ledger.TryDebitAsync(account.Id, freshPlan.TotalPrice, LedgerKinds.Charge, message.Id, cancellationToken: cancellationToken);
         if (!debit.Succeeded)
         {
             return ApiOutcome.Fail(MessageService.InsufficientCredit(freshPlan.TotalPrice, debit, priceList.Currency));
@@ -216,7 +216,7 @@ public sealed class MessageEditor(
     private async Task<ApiOutcome> BlockDraftAsync(AccountEntity account, MessageEntity message, SendPlan plan, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var penalty = PenaltyCalculator.PenaltyFor(Math.Max(1, plan.MessageCount), pricing.Value.PenaltyPerPart);
-        var taken = await ledger.DebitUpToAsync(account.Id, penalty, LedgerKinds.Penalty, message.Id, cancellationToken);
+        var taken = await ledger.DebitUpToAsync(account.Id, penalty, LedgerKinds.Penalty, message.Id, cancellationToken: cancellationToken);
         var current = message;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {

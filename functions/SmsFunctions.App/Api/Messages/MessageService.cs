@@ -14,9 +14,11 @@ using SmsFunctions.Storage.Tables;
 namespace SmsFunctions.App.Api.Messages;
 
 /// <summary>
-/// <c>POST /messages</c>: validate (Core's <see cref="SendPlanner"/>), apply the content policy, debit, persist
-/// recipients, message and Schedule row (the outbox), then tell the pipeline. Nothing is stored or charged for a
-/// request that is refused, and a debit is refunded if persisting fails.
+/// <c>POST /messages</c>: validate (Core's <see cref="SendPlanner"/>), apply the content policy, then write the outbox
+/// row, charge (<c>charge:{messageId}</c>, once), store recipients and message, and tell the pipeline. Nothing is
+/// stored or charged for a request that is refused; once the outbox row is written nothing uses the client's token,
+/// and nothing is refunded on the spot: a request that fails after it is finished by its retry (Idempotency-Key) or
+/// settled by the orphan check (<see cref="AcceptanceRecovery"/>).
 /// </summary>
 public sealed partial class MessageService(
     AccountStore accounts,
@@ -31,9 +33,12 @@ public sealed partial class MessageService(
     IOptions<ApiOptions> apiOptions,
     TimeProvider time,
     IOptionsMonitor<SmsFunctions.App.Callbacks.CallbackOptions> callbackOptions,
+    IOptionsMonitor<SmsFunctions.App.Pipeline.PipelineOptions> pipelineOptions,
+    SmsFunctions.Storage.Idempotency.IdempotencyStore idempotency,
+    SmsFunctions.App.Pipeline.AcceptanceRecovery recovery,
     ILogger<MessageService> logger)
 {
-    public async Task<ApiOutcome> SubmitAsync(string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken)
+    public async Task<ApiOutcome> SubmitAsync(string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken, SubmitAttempt? attempt = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(fields);
@@ -86,40 +91,94 @@ public sealed partial class MessageService(
             return ApiOutcome.Fail(AccountBlocked(account));
         }
 
-        var messageId = MessageId.New(time, null, RecipientKeys.ShardDigitFor(plan.Recipients.Count));
-        if (plan.Policy.Blocked)
+        var shardDigit = RecipientKeys.ShardDigitFor(plan.Recipients.Count);
+        var messageId = attempt is null ? MessageId.New(time, null, shardDigit) : MessageId.Of(attempt.StartedAt, attempt.Seed, shardDigit);
+        var dueAt = initial == RecipientState.Draft ? (DateTimeOffset?)null : request.ScheduledAt ?? now;
+        var rows = RecipientRows(messageId, accountId, plan, initial, now);
+        if (attempt is { Resumed: true })
         {
-            return await BlockAsync(account, messageId, request, plan, now, cancellationToken);
+            // The first attempt of this request never answered: answer from what it stored, or finish it.
+            var stored = await messages.GetAsync(accountId, messageId, CancellationToken.None);
+            if (stored is { AbandonedAt: not null })
+            {
+                return ApiOutcome.Fail(Abandoned(messageId));
+            }
+
+            if (stored is not null)
+            {
+                if (plan.Policy.Blocked)
+                {
+                    return await BlockAsync(account, messageId, request, plan, now, resumed: true);
+                }
+
+                LogResumed(messageId, accountId, "answered from what it stored");
+                return Accepted(stored, rows, initial, plan, priceList, await ledger.GetBalanceAsync(accountId, CancellationToken.None));
+            }
+
+            LogResumed(messageId, accountId, "finishing it");
         }
 
-        var debit = await ledger.TryDebitAsync(accountId, plan.TotalPrice, LedgerKinds.Charge, messageId, cancellationToken);
+        if (plan.Policy.Blocked)
+        {
+            return await BlockAsync(account, messageId, request, plan, now, attempt?.Resumed ?? false);
+        }
+
+        if (attempt is { Resumed: false } && time.GetUtcNow() - attempt.StartedAt > idempotency.ChargeDeadline)
+        {
+            // Too late to start charging: a retry may already be resuming this request elsewhere. Nothing is written;
+            // the key stays pending and the client's retry finishes the request.
+            throw new TimeoutException($"Message {messageId}: the request took too long to reach its charge; retry it with the same Idempotency-Key.");
+        }
+
+        // From the first write on, nothing is written with the client's token: a client that goes away must not leave
+        // half a send behind (charged and never sent, or sent and refunded).
+        // 1. The outbox row, before anything can strand a charged message: a request that dies after it is finished by
+        //    its retry (same id, same charge) or, if it never comes, the row finds no message after the orphan grace,
+        //    and whatever was charged is refunded (AcceptanceRecovery). A draft's row only comes back to check that.
+        var outboxDue = dueAt ?? now + pipelineOptions.CurrentValue.OrphanGrace;
+        var outboxKey = dueAt is null ? SmsFunctions.App.Pipeline.ScheduledDispatch.OrphanCheckPrefix + messageId : messageId;
+        await schedule.AddAsync(accountId, outboxKey, outboxDue, plan.Band, rows.Count, CancellationToken.None);
+
+        // 2. The charge: one change with the message's id, applied once however often this request is resumed.
+        var debit = await ledger.TryDebitAsync(accountId, plan.TotalPrice, LedgerKinds.Charge, messageId,
+            changeId: ChargeId(messageId), at: MessageId.CreatedAt(messageId), verify: attempt?.Resumed ?? false);
         if (!debit.Succeeded)
         {
+            await RemoveOutboxQuietlyAsync(outboxKey, outboxDue);
             return ApiOutcome.Fail(InsufficientCredit(plan.TotalPrice, debit, priceList.Currency));
         }
 
-        var dueAt = initial == RecipientState.Draft ? (DateTimeOffset?)null : request.ScheduledAt ?? now;
+        // 3. Recipients, then the message: the message row is the acceptance. A failure here is never refunded on the
+        //    spot (the write may have happened); the retry or the orphan check settles it.
         var message = NewEntity(account, messageId, request, plan, initial, now, dueAt);
-        var rows = RecipientRows(messageId, accountId, plan, initial, now);
-        try
+        await recipients.InsertNewAsync(messageId, rows, CancellationToken.None);
+        if (await InsertMessageAsync(message) is { AbandonedAt: not null })
         {
-            await PersistAsync(message, rows, plan.Band, cancellationToken);
-        }
-        catch
-        {
-            await RefundAsync(accountId, plan.TotalPrice, messageId);
-            throw;
+            // Given up by the orphan check while this (late) retry was charging: the charge goes back, once.
+            await recovery.SettleAsync(accountId, messageId);
+            return ApiOutcome.Fail(Abandoned(messageId));
         }
 
         if (dueAt is { } due)
         {
-            // The Schedule row just written is the outbox: the hand-off to the dispatch queue (a group commit, or the
-            // fan-out of a bulk message) need not hold up the answer. If this process dies first, the sweep sends it.
+            // The Schedule row is the outbox: the hand-off to the dispatch queue (a group commit, or the fan-out of a
+            // bulk message) need not hold up the answer. If this process dies first, the sweep sends it.
             var accepted = new AcceptedMessage(accountId, messageId, due, plan.Band, rows.Count, message, rows);
             _ = Task.Run(() => NotifyAsync(accepted, CancellationToken.None), CancellationToken.None);
         }
 
         LogAccepted(messageId, accountId, rows.Count, plan.TotalPrice, message.State);
+        return Accepted(message, rows, initial, plan, priceList, debit.Balance);
+    }
+
+    /// <summary>The charge of a message: one id per message, so it is applied once.</summary>
+    public static string ChargeId(string messageId) => "charge:" + messageId;
+
+    /// <summary>The penalty of a blocked message.</summary>
+    public static string PenaltyId(string messageId) => "penalty:" + messageId;
+
+    private static ApiOutcome Accepted(MessageEntity message, List<RecipientEntity> rows, RecipientState initial, SendPlan plan, PriceList priceList, decimal? balance)
+    {
         var summary = rows.Take(MessageViews.SummaryLimit).Select(r => new RecipientSummaryView(r.Number, r.State, TableValues.ParseMoney(r.Price), r.Parts)).ToList();
         var result = MessageViews.From(message, RecipientStateCounts.Of(initial, rows.Count), summary, priceList.Currency) with
         {
@@ -131,23 +190,59 @@ public sealed partial class MessageService(
             RecipientState.Scheduled => "Message Scheduled",
             _ => "Message Queued",
         };
-        return ApiOutcome.Success(StatusCodes.Status201Created, ApiEnvelope.Ok(result, text, debit.Balance), $"/api/messages/{messageId}");
+        return ApiOutcome.Success(StatusCodes.Status201Created, ApiEnvelope.Ok(result, text, balance), $"/api/messages/{message.Id}");
     }
 
-    /// <summary>Seed 002: a message with forbidden content is stored as blocked, a penalty per part is charged and the account is blocked.</summary>
-    internal async Task<ApiOutcome> BlockAsync(AccountEntity account, string messageId, SendRequest request, SendPlan plan, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Inserts the message row; when it is there already (a lost answer, or an earlier attempt of this request),
+    /// the row found is returned, so the caller can tell a tombstone from its own message.</summary>
+    private async Task<MessageEntity?> InsertMessageAsync(MessageEntity message)
     {
+        try
+        {
+            await messages.InsertAsync(message, CancellationToken.None);
+            return message;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 409)
+        {
+            return await messages.GetAsync(message.AccountId, message.Id, CancellationToken.None);
+        }
+    }
+
+    private async Task RemoveOutboxQuietlyAsync(string rowKey, DateTimeOffset due)
+    {
+        try
+        {
+            await schedule.RemoveAsync(rowKey, due, CancellationToken.None);
+        }
+#pragma warning disable CA1031 // Left behind, the row finds no message after the orphan grace and is removed then.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogOutboxLeft(ex, rowKey);
+        }
+    }
+
+    internal static IResult Abandoned(string messageId) => ApiProblem.Create(StatusCodes.Status409Conflict, ApiErrorCodes.IdempotentRequestAbandoned,
+        "The first attempt of this request was abandoned.",
+        $"Message {messageId} was never stored and whatever it was charged has been refunded. Send it again with a new Idempotency-Key.");
+
+    /// <summary>Seed 002: a message with forbidden content is stored as blocked, a penalty per part is charged and the account is blocked.</summary>
+    internal async Task<ApiOutcome> BlockAsync(AccountEntity account, string messageId, SendRequest request, SendPlan plan, DateTimeOffset now, bool resumed)
+    {
+        // Nothing is sent, so nothing can be stranded: the message is stored first (what the penalty is for), then
+        // the penalty (once per message, whatever happens), then the account is blocked. A retry redoes each step.
         var penalty = PenaltyCalculator.PenaltyFor(Math.Max(1, plan.MessageCount), pricing.Value.PenaltyPerPart);
-        var taken = await ledger.DebitUpToAsync(account.Id, penalty, LedgerKinds.Penalty, messageId, cancellationToken);
         var message = NewEntity(account, messageId, request, plan, RecipientState.Blocked, now, dueAt: null);
         message.Penalty = TableValues.Money(penalty);
         message.Blocklisted = true;
         message.BlocklistedReason = plan.Policy.Reason;
         message.DispatchState = DispatchStates.None;
         var rows = RecipientRows(messageId, account.Id, plan, RecipientState.Blocked, now);
-        await recipients.InsertNewAsync(messageId, rows, cancellationToken);
-        await messages.InsertAsync(message, cancellationToken);
-        await accounts.SetBlockedAsync(account.Id, true, $"Message {messageId} was blocked: {plan.Policy.Reason}", cancellationToken);
+        await recipients.InsertNewAsync(messageId, rows, CancellationToken.None);
+        message = await InsertMessageAsync(message) ?? message;
+        var taken = await ledger.DebitUpToAsync(account.Id, penalty, LedgerKinds.Penalty, messageId,
+            changeId: PenaltyId(messageId), at: MessageId.CreatedAt(messageId), verify: resumed);
+        await accounts.SetBlockedAsync(account.Id, true, $"Message {messageId} was blocked: {plan.Policy.Reason}", CancellationToken.None);
         LogBlocked(messageId, account.Id, plan.Policy.Term ?? string.Empty, penalty);
         var view = MessageViews.From(message, RecipientStateCounts.Of(RecipientState.Blocked, rows.Count), currency: plan.Currency);
         var envelope = new ApiEnvelope<MessageView>(view, false,
@@ -305,22 +400,13 @@ public sealed partial class MessageService(
         _ => MessageState.Queued,
     };
 
-    private async Task PersistAsync(MessageEntity message, List<RecipientEntity> rows, PriorityBand band, CancellationToken cancellationToken)
-    {
-        // Recipients first, then the message, then its outbox row: whatever the pipeline finds in Schedule is complete.
-        await recipients.InsertNewAsync(message.Id, rows, cancellationToken);
-        await messages.InsertAsync(message, cancellationToken);
-        if (message.DueAt is { } dueAt)
-        {
-            await schedule.AddAsync(message.AccountId, message.Id, dueAt, band, rows.Count, cancellationToken);
-        }
-    }
-
-    internal async Task RefundAsync(string accountId, decimal amount, string messageId)
+    /// <summary>Gives back <paramref name="amount"/> for <paramref name="messageId"/>. Only for a write known not to
+    /// have happened; <paramref name="changeId"/> makes it once-only.</summary>
+    internal async Task RefundAsync(string accountId, decimal amount, string messageId, string? changeId = null, DateTimeOffset? at = null)
     {
         if (amount > 0)
         {
-            await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, CancellationToken.None);
+            await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: changeId, at: at, cancellationToken: CancellationToken.None);
         }
     }
 
@@ -343,6 +429,12 @@ public sealed partial class MessageService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Blocked message {MessageId} of {AccountId} for the term {Term}; penalty {Penalty}; account blocked")]
     private partial void LogBlocked(string messageId, string accountId, string term, decimal penalty);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resumed message {MessageId} of {AccountId} (its first attempt never answered): {What}")]
+    private partial void LogResumed(string messageId, string accountId, string what);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the outbox row of refused message {MessageId}; the orphan check removes it")]
+    private partial void LogOutboxLeft(Exception exception, string messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not notify the pipeline of message {MessageId}; the scheduler's sweep will pick it up")]
     private partial void LogNotifyFailed(Exception exception, string messageId);

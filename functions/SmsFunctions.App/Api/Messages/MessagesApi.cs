@@ -61,11 +61,15 @@ public static class MessagesApi
             }
 
             var requestHash = key.Length > 0 ? TableValues.Sha256Hex(bytes) : string.Empty;
+            SubmitAttempt? attempt = null;
             if (key.Length > 0)
             {
                 var begun = await idempotency.BeginAsync(accountId, key, requestHash, cancellationToken);
                 switch (begun.Kind)
                 {
+                    case IdempotencyOutcomeKind.Started:
+                        attempt = SubmitAttempt.For(accountId, key, begun.StartedAt, begun.Resumed);
+                        break;
                     case IdempotencyOutcomeKind.Replay:
                         context.Response.Headers["Idempotent-Replayed"] = "true";
                         return new StatusBytesResult(begun.Status, begun.Body ?? []);
@@ -88,13 +92,15 @@ public static class MessagesApi
                 var request = SendRequestReader.Read(document!.RootElement, fields, options.Value.MaxRecipientsPerRequest);
                 outcome = request is null
                     ? ApiOutcome.Fail(TooManyRecipients(options.Value.MaxRecipientsPerRequest))
-                    : await service.SubmitAsync(accountId, request, fields, cancellationToken);
+                    : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt);
             }
             catch
             {
+                // Perhaps charged, perhaps stored: the key stays pending, and the client's retry resumes the request
+                // from what this attempt recorded (same message id, same charge) instead of starting it again.
                 if (key.Length > 0)
                 {
-                    await idempotency.ReleaseAsync(accountId, key, CancellationToken.None);
+                    idempotency.Abandon(accountId, key);
                 }
 
                 throw;
@@ -107,6 +113,7 @@ public static class MessagesApi
 
             if (!outcome.IsSuccess)
             {
+                // A refusal is certain to have had no effect (a failure that might have is thrown, above).
                 await idempotency.ReleaseAsync(accountId, key, CancellationToken.None);
                 return outcome.ToResult();
             }
