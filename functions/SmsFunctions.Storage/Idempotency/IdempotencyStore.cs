@@ -17,8 +17,8 @@ public sealed class IdempotencyStore(SmsTables tables, TimeProvider time, IOptio
     private const int ChunkSize = 64 * 1024;
     private const int MaxChunks = 4;
 
-    /// <summary>This process, as the owner of the pending keys it works on.</summary>
-    public static string Instance { get; } = Guid.NewGuid().ToString("N");
+    /// <summary>This process (the store is a singleton), as the owner of the pending keys it works on.</summary>
+    public string Instance { get; } = Guid.NewGuid().ToString("N");
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), byte> _running = new();
 
