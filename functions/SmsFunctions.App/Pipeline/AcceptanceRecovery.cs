@@ -40,7 +40,7 @@ public sealed partial class AcceptanceRecovery(MessageStore messages, CreditLedg
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 409)
         {
-            var found = await messages.GetAsync(accountId, messageId, CancellationToken.None);
+            var found = await messages.GetIncludingAbandonedAsync(accountId, messageId, CancellationToken.None);
             if (found?.AbandonedAt is null)
             {
                 return false; // Stored after all: an accepted message, paid for.

@@ -24,7 +24,12 @@ public sealed class MessageStore(SmsTables tables)
         return _inserts.WriteAsync(message, cancellationToken);
     }
 
+    /// <summary>The message, or null when there is none (or only the tombstone of a send that was never accepted).</summary>
     public async Task<MessageEntity?> GetAsync(string accountId, string messageId, CancellationToken cancellationToken = default)
+        => await GetIncludingAbandonedAsync(accountId, messageId, cancellationToken) is { AbandonedAt: null } message ? message : null;
+
+    /// <summary>The message row as stored, tombstones (<see cref="MessageEntity.AbandonedAt"/>) included.</summary>
+    public async Task<MessageEntity?> GetIncludingAbandonedAsync(string accountId, string messageId, CancellationToken cancellationToken = default)
     {
         if (!MessageId.IsValid(messageId) || string.IsNullOrEmpty(accountId))
         {
@@ -117,7 +122,8 @@ public sealed class MessageStore(SmsTables tables)
         await foreach (var page in tables.Messages.QueryAsync<MessageEntity>(filter, size, cancellationToken: cancellationToken)
                            .AsPages(continuationToken, size).WithCancellation(cancellationToken))
         {
-            return new TablePage<MessageEntity>(page.Values, page.ContinuationToken);
+            // Tombstones of sends that were never accepted are no one's messages.
+            return new TablePage<MessageEntity>(page.Values.Where(m => m.AbandonedAt is null).ToList(), page.ContinuationToken);
         }
 
         return new TablePage<MessageEntity>([], null);

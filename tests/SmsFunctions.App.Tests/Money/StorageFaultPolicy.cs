@@ -13,6 +13,7 @@ public sealed class StorageFaultPolicy : HttpPipelinePolicy, IDisposable
     private readonly object _gate = new();
     private readonly List<Rule> _rules = [];
     private readonly CancellationTokenSource _release = new();
+    private bool _disposed;
 
     public enum Fault
     {
@@ -111,10 +112,17 @@ public sealed class StorageFaultPolicy : HttpPipelinePolicy, IDisposable
         return name.EndsWith(table, StringComparison.Ordinal);
     }
 
+    /// <summary>Lets every held request go (it fails as if its connection broke, and the SDK retries it).</summary>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            if (_disposed) { return; }
+            _disposed = true;
+            _rules.Clear();
+        }
+
         _release.Cancel();
-        _release.Dispose();
     }
 
     private sealed class Rule(string table, Fault fault, int times, double probability, bool reads)

@@ -98,7 +98,7 @@ public sealed partial class MessageService(
         if (attempt is { Resumed: true })
         {
             // The first attempt of this request never answered: answer from what it stored, or finish it.
-            var stored = await messages.GetAsync(accountId, messageId, CancellationToken.None);
+            var stored = await messages.GetIncludingAbandonedAsync(accountId, messageId, CancellationToken.None);
             if (stored is { AbandonedAt: not null })
             {
                 return ApiOutcome.Fail(Abandoned(messageId));
@@ -204,7 +204,7 @@ public sealed partial class MessageService(
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 409)
         {
-            return await messages.GetAsync(message.AccountId, message.Id, CancellationToken.None);
+            return await messages.GetIncludingAbandonedAsync(message.AccountId, message.Id, CancellationToken.None);
         }
     }
 
