@@ -2,6 +2,9 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Authentication;
+using SmsFunctions.App.Api.Auth;
+using SmsFunctions.App.Triggers;
 using SmsFunctions.Queues;
 
 namespace SmsFunctions.App.Health;
@@ -16,7 +19,9 @@ public static class HealthEndpoints
         return services;
     }
 
-    /// <summary><c>GET /api/health</c>: overall status plus one entry per dependency, 503 when one is down.</summary>
+    /// <summary><c>GET /api/health</c>: overall status plus one entry per dependency, 503 when one is down. A caller
+    /// with the admin key also gets <c>deadLetters</c>: per queue and source, how many messages were given up on
+    /// (null when a source cannot tell); they do not change the status.</summary>
     public static IEndpointRouteBuilder MapSmsHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/api/health", new HealthCheckOptions { ResponseWriter = WriteAsync })
@@ -24,9 +29,23 @@ public static class HealthEndpoints
         return endpoints;
     }
 
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    private static async Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int?>>? deadLetters = null;
+        var monitor = context.RequestServices.GetService<DeadLetterMonitor>();
+        if (monitor is { IsAvailable: true } && await IsAdminAsync(context))
+        {
+            try
+            {
+                deadLetters = await monitor.CountAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
         var body = new
         {
             status = report.Status.ToString(),
@@ -40,8 +59,25 @@ public static class HealthEndpoints
                     durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
                     data = e.Value.Data,
                 }),
+            deadLetters,
         };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
+        await context.Response.WriteAsync(JsonSerializer.Serialize(body, ResponseJson), context.RequestAborted);
+    }
+
+    private static readonly JsonSerializerOptions ResponseJson = new(JsonSerializerOptions.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>The health endpoint is anonymous; an admin key, when presented, is checked here.</summary>
+    private static async Task<bool> IsAdminAsync(HttpContext context)
+    {
+        if (!context.Request.Headers.ContainsKey("Authorization"))
+        {
+            return false;
+        }
+        var result = await context.AuthenticateAsync(SmsBearerHandler.SchemeName);
+        return result.Succeeded && result.Principal.IsAdmin();
     }
 
     private sealed class TableStorageHealthCheck(TableServiceClient tables) : IHealthCheck

@@ -341,7 +341,9 @@ public sealed partial class ServiceBusRestSender : IQueueSender, IDisposable
         }
     }
 
-    private async Task<string> GetTokenAsync(CancellationToken cancellationToken)
+    /// <summary>A bearer token for the namespace, cached and refreshed shortly before it expires (also used by
+    /// <see cref="DeadLetters.ServiceBusDeadLetterQueue"/>).</summary>
+    internal async Task<string> GetTokenAsync(CancellationToken cancellationToken)
     {
         if (_token is { } cached && IsFresh(cached))
         {
