@@ -208,6 +208,23 @@ public sealed class FunctionInvocationEndpointsTests
         var (poisoned, reason) = await LocalRuntimeHarness.ReadAsync(app.QueueScript.Poisoned.Reader);
         Assert.Equal(("abc", 5), (poisoned.Id, poisoned.DeliveryCount));
         Assert.Contains("carrier down", reason, StringComparison.Ordinal);
+        var (deadLetter, why) = Assert.Single(app.Queues.DeadLettered);
+        Assert.Equal(("abc", Body, 5, "corr-1"), (deadLetter.Id, deadLetter.Body, deadLetter.DeliveryCount, deadLetter.CorrelationId));
+        Assert.Equal(reason, why);
+    }
+
+    [Fact]
+    public async Task AFailedDeadLetterRecordIsResentWithBackoffSoTheMessageIsNotLost()
+    {
+        await using var app = await HostModeApp.StartAsync(maxDeliveryCount: 5);
+        app.QueueScript.OnHandle = (_, _) => throw new InvalidOperationException("carrier down");
+        app.Queues.RecordFailure = new TimeoutException("storage down");
+
+        using var response = await InvokeAsync(app, "DispatchHigh", ServiceBusInvocation(Body, deliveryCount: 5));
+
+        await AssertHostResponseAsync(response);
+        var (_, sent) = Assert.Single(app.Queues.Sent);
+        Assert.Equal(("abc~r1", 5), (sent.Id, sent.PriorDeliveries));
     }
 
     [Fact]
