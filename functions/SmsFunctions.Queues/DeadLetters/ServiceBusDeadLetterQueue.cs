@@ -27,6 +27,7 @@ public sealed partial class ServiceBusDeadLetterQueue : IDeadLetterSource
     private readonly ServiceBusRestSender _auth;
     private readonly Uri _baseAddress;
     private readonly ILogger _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _countUnavailableLogged = new(StringComparer.Ordinal);
 
     public ServiceBusDeadLetterQueue(HttpClient http, ServiceBusRestSender auth, IOptions<ServiceBusTransportOptions> options, ILogger<ServiceBusDeadLetterQueue>? logger = null)
     {
@@ -46,7 +47,10 @@ public sealed partial class ServiceBusDeadLetterQueue : IDeadLetterSource
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            LogCountUnavailable(_logger, queueName, (int)response.StatusCode);
+            if (_countUnavailableLogged.TryAdd(queueName, 0))
+            {
+                LogCountUnavailable(_logger, queueName, (int)response.StatusCode); // once per queue: the gauge asks every minute
+            }
             return null;
         }
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
