@@ -72,8 +72,8 @@ public sealed class MessageStamp(MessageStore messages, MessageHeaderCache heade
         {
             lock (_gate)
             {
-                // A caller that gave up (cancelled) may leave its stamp to the group's leader, which holds the group
-                // itself; a later stamp of the partition then starts a new group, which is harmless (ETag-guarded).
+                // Every caller waits for the write that carried its stamp, so the last one out leaves the group
+                // drained; a later stamp of the partition starts a new group.
                 if (--slot.Users == 0)
                 {
                     _groups.Remove(partitionKey);
