@@ -46,11 +46,11 @@ public static class HealthEndpoints
             }
         }
 
-        var body = new
+        var body = new Dictionary<string, object?>
         {
-            status = report.Status.ToString(),
-            totalDurationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
-            dependencies = report.Entries.ToDictionary(
+            ["status"] = report.Status.ToString(),
+            ["totalDurationMs"] = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+            ["dependencies"] = report.Entries.ToDictionary(
                 e => e.Key,
                 e => new
                 {
@@ -59,15 +59,13 @@ public static class HealthEndpoints
                     durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
                     data = e.Value.Data,
                 }),
-            deadLetters,
         };
-        await context.Response.WriteAsync(JsonSerializer.Serialize(body, ResponseJson), context.RequestAborted);
+        if (deadLetters is not null)
+        {
+            body["deadLetters"] = deadLetters; // admin callers only
+        }
+        await context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web), context.RequestAborted);
     }
-
-    private static readonly JsonSerializerOptions ResponseJson = new(JsonSerializerOptions.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
 
     /// <summary>The health endpoint is anonymous; an admin key, when presented, is checked here.</summary>
     private static async Task<bool> IsAdminAsync(HttpContext context)
