@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SmsFunctions.Queues.DeadLetters;
 using SmsFunctions.Queues.ServiceBus;
 using SmsFunctions.Queues.StorageQueues;
 
@@ -69,6 +70,35 @@ public static class QueueTransportServiceCollectionExtensions
 
     private static IServiceCollection AddStorageQueues(IServiceCollection services, IConfiguration configuration)
     {
+        AddStorageQueueOptions(services, configuration);
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageQueueTransportOptions>>();
+            var credential = string.IsNullOrWhiteSpace(options.Value.ConnectionString) ? sp.GetRequiredService<TokenCredential>() : null;
+            return new StorageQueueTransport(options, credential, sp.GetService<ILogger<StorageQueueTransport>>());
+        });
+        services.TryAddSingleton<IQueueSender>(sp => sp.GetRequiredService<StorageQueueTransport>());
+        services.TryAddSingleton<IQueueReceiver>(sp => sp.GetRequiredService<StorageQueueTransport>());
+        AddPoisonQueues(services);
+        return services;
+    }
+
+    /// <summary>Our record of given-up messages, <c>{queue}-poison</c> Storage queues on the app's storage account,
+    /// with either transport (see <see cref="StoragePoisonQueues"/>).</summary>
+    private static void AddPoisonQueues(IServiceCollection services)
+    {
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageQueueTransportOptions>>().Value;
+            var credential = string.IsNullOrWhiteSpace(options.ConnectionString) ? sp.GetRequiredService<TokenCredential>() : null;
+            return new StoragePoisonQueues(StorageQueueTransport.CreateServiceClient(options, credential));
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeadLetterSource, StoragePoisonQueues>(sp => sp.GetRequiredService<StoragePoisonQueues>()));
+        services.TryAddSingleton<IDeadLetterRecorder>(sp => sp.GetRequiredService<StoragePoisonQueues>());
+    }
+
+    private static void AddStorageQueueOptions(IServiceCollection services, IConfiguration configuration)
+    {
         services.AddOptions<StorageQueueTransportOptions>()
             .Configure(options =>
             {
@@ -97,16 +127,6 @@ public static class QueueTransportServiceCollectionExtensions
             .Validate(options => options.MessageTimeToLive is null || options.MessageTimeToLive > TimeSpan.Zero,
                 $"{QueuesSection}:MessageTimeToLive must be positive (leave it empty for never).")
             .ValidateOnStart();
-
-        services.TryAddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<StorageQueueTransportOptions>>();
-            var credential = string.IsNullOrWhiteSpace(options.Value.ConnectionString) ? sp.GetRequiredService<TokenCredential>() : null;
-            return new StorageQueueTransport(options, credential, sp.GetService<ILogger<StorageQueueTransport>>());
-        });
-        services.TryAddSingleton<IQueueSender>(sp => sp.GetRequiredService<StorageQueueTransport>());
-        services.TryAddSingleton<IQueueReceiver>(sp => sp.GetRequiredService<StorageQueueTransport>());
-        return services;
     }
 
     private static IServiceCollection AddServiceBus(IServiceCollection services, IConfiguration configuration)
@@ -141,6 +161,16 @@ public static class QueueTransportServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ServiceBusRestSender>>()));
         services.TryAddSingleton<IQueueSender>(sp => sp.GetRequiredService<ServiceBusRestSender>());
+
+        // Given-up messages are recorded on the app's storage account (Sms:Storage:QueueServiceUri in Azure); the
+        // broker's own dead-letter queues are a second source.
+        AddStorageQueueOptions(services, configuration);
+        AddPoisonQueues(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeadLetterSource, ServiceBusDeadLetterQueue>(sp => new ServiceBusDeadLetterQueue(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(ServiceBusHttpClientName),
+            sp.GetRequiredService<ServiceBusRestSender>(),
+            sp.GetRequiredService<IOptions<ServiceBusTransportOptions>>(),
+            sp.GetService<ILogger<ServiceBusDeadLetterQueue>>())));
         return services;
     }
 

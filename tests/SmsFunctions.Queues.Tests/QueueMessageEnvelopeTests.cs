@@ -17,6 +17,16 @@ public sealed class QueueMessageEnvelopeTests
     public void Encoding_keeps_non_ascii_as_utf8() =>
         Assert.Equal("""{"id":"1","cid":"c","body":"già 你好"}""", QueueMessageEnvelope.Encode("1", "già 你好", "c"));
 
+    [Fact]
+    public void Prior_deliveries_and_reason_round_trip_and_are_left_out_when_absent()
+    {
+        var text = QueueMessageEnvelope.Encode("id", "b", "c", 4, "boom");
+
+        Assert.Equal(new QueueMessageEnvelope.Envelope("id", "b", "c", 4, "boom"), QueueMessageEnvelope.DecodeEnvelope(text));
+        Assert.Equal(("id", "b", "c"), QueueMessageEnvelope.Decode(text));
+        Assert.Equal("""{"id":"1","body":"x"}""", QueueMessageEnvelope.Encode("1", "x", null, 0, null));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("plain")]

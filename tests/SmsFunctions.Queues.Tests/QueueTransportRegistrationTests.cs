@@ -94,6 +94,21 @@ public sealed class QueueTransportRegistrationTests
     }
 
     [Fact]
+    public void Dead_letters_are_recorded_in_poison_queues_with_either_transport_and_service_bus_adds_its_dead_letter_queues()
+    {
+        using var storage = Build(Config());
+        using var bus = Build(Config(("Sms:Transport", "ServiceBus"), ("Sms:ServiceBus:Namespace", "mybus")), s => s.AddSingleton<TokenCredential>(new FakeTokenCredential()));
+
+        ValidateOnStart(storage);
+        ValidateOnStart(bus);
+        Assert.IsType<DeadLetters.StoragePoisonQueues>(storage.GetRequiredService<DeadLetters.IDeadLetterRecorder>());
+        Assert.Equal([DeadLetters.DeadLetterSources.Poison], storage.GetServices<DeadLetters.IDeadLetterSource>().Select(s => s.Name));
+        Assert.IsType<DeadLetters.StoragePoisonQueues>(bus.GetRequiredService<DeadLetters.IDeadLetterRecorder>());
+        Assert.Equal([DeadLetters.DeadLetterSources.Poison, DeadLetters.DeadLetterSources.ServiceBus], bus.GetServices<DeadLetters.IDeadLetterSource>().Select(s => s.Name));
+        Assert.Null(bus.GetService<IQueueReceiver>());
+    }
+
+    [Fact]
     public void Service_bus_without_a_namespace_fails_on_start()
     {
         using var services = Build(Config(("Sms:Transport", "servicebus")));

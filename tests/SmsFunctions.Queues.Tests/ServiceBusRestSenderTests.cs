@@ -109,6 +109,31 @@ public sealed class ServiceBusRestSenderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Prior_deliveries_travel_as_an_application_property_header_on_a_single_send()
+    {
+        using var sender = CreateSender();
+
+        await sender.SendAsync(Queue, new OutgoingQueueMessage("m~r1", "x", TimeSpan.FromSeconds(10)) { PriorDeliveries = 3 }, Ct);
+        await sender.SendAsync(Queue, new OutgoingQueueMessage("fresh", "x"), Ct);
+
+        var requests = _bus.Requests;
+        Assert.Equal("3", requests[0].Header(QueueMessageProperties.PriorDeliveries));
+        Assert.Null(requests[1].Header(QueueMessageProperties.PriorDeliveries));
+    }
+
+    [Fact]
+    public async Task Prior_deliveries_travel_as_UserProperties_in_a_batch()
+    {
+        using var sender = CreateSender();
+
+        await sender.SendBatchAsync(Queue, [new("a", "x") { PriorDeliveries = 2 }, new("b", "y")], Ct);
+
+        using var body = JsonDocument.Parse(Assert.Single(_bus.Requests).Body);
+        Assert.Equal(2, body.RootElement[0].GetProperty("UserProperties").GetProperty(QueueMessageProperties.PriorDeliveries).GetInt32());
+        Assert.False(body.RootElement[1].TryGetProperty("UserProperties", out _));
+    }
+
+    [Fact]
     public async Task Batch_of_250_is_split_into_requests_of_at_most_100()
     {
         using var sender = CreateSender();

@@ -51,6 +51,18 @@ public sealed class StorageQueueTransportTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_resent_message_counts_its_prior_deliveries()
+    {
+        var transport = CreateTransport();
+        var queue = NewQueue();
+
+        await transport.SendAsync(queue, new OutgoingQueueMessage("again~r1", "b") { PriorDeliveries = 3 }, Ct);
+        var received = Assert.Single(await transport.ReceiveAsync(queue, 32, Visibility, Ct));
+
+        Assert.Equal(("again~r1", "b", 4), (received.Id, received.Body, received.DeliveryCount));
+    }
+
+    [Fact]
     public async Task Messages_are_stored_base64_encoded_as_functions_queue_triggers_expect()
     {
         var transport = CreateTransport();

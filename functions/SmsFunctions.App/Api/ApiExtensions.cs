@@ -51,6 +51,7 @@ public static class ApiExtensions
         api.MapAccountsApi();
         api.MapTokensApi();
         api.MapForbiddenTermsApi();
+        api.MapDeadLettersApi();
 
         // Reference: the OpenAPI document and an interactive page over it.
         endpoints.MapOpenApi(OpenApiSetup.RoutePattern).AllowAnonymous();

@@ -2,6 +2,9 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Authentication;
+using SmsFunctions.App.Api.Auth;
+using SmsFunctions.App.Triggers;
 using SmsFunctions.Queues;
 
 namespace SmsFunctions.App.Health;
@@ -16,7 +19,9 @@ public static class HealthEndpoints
         return services;
     }
 
-    /// <summary><c>GET /api/health</c>: overall status plus one entry per dependency, 503 when one is down.</summary>
+    /// <summary><c>GET /api/health</c>: overall status plus one entry per dependency, 503 when one is down. A caller
+    /// with the admin key also gets <c>deadLetters</c>: per queue and source, how many messages were given up on
+    /// (null when a source cannot tell); they do not change the status.</summary>
     public static IEndpointRouteBuilder MapSmsHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/api/health", new HealthCheckOptions { ResponseWriter = WriteAsync })
@@ -24,14 +29,28 @@ public static class HealthEndpoints
         return endpoints;
     }
 
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    private static async Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        var body = new
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int?>>? deadLetters = null;
+        var monitor = context.RequestServices.GetService<DeadLetterMonitor>();
+        if (monitor is { IsAvailable: true } && await IsAdminAsync(context))
         {
-            status = report.Status.ToString(),
-            totalDurationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
-            dependencies = report.Entries.ToDictionary(
+            try
+            {
+                deadLetters = await monitor.CountAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
+        var body = new Dictionary<string, object?>
+        {
+            ["status"] = report.Status.ToString(),
+            ["totalDurationMs"] = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+            ["dependencies"] = report.Entries.ToDictionary(
                 e => e.Key,
                 e => new
                 {
@@ -41,7 +60,22 @@ public static class HealthEndpoints
                     data = e.Value.Data,
                 }),
         };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
+        if (deadLetters is not null)
+        {
+            body["deadLetters"] = deadLetters; // admin callers only
+        }
+        await context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web), context.RequestAborted);
+    }
+
+    /// <summary>The health endpoint is anonymous; an admin key, when presented, is checked here.</summary>
+    private static async Task<bool> IsAdminAsync(HttpContext context)
+    {
+        if (!context.Request.Headers.ContainsKey("Authorization"))
+        {
+            return false;
+        }
+        var result = await context.AuthenticateAsync(SmsBearerHandler.SchemeName);
+        return result.Succeeded && result.Principal.IsAdmin();
     }
 
     private sealed class TableStorageHealthCheck(TableServiceClient tables) : IHealthCheck

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using SmsFunctions.Core.Lifecycle;
@@ -16,7 +15,26 @@ namespace SmsFunctions.App.Pipeline;
 /// </summary>
 public sealed class MessageStamp(MessageStore messages, MessageHeaderCache headers, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, GroupCommit<Stamp>> _groups = new(StringComparer.Ordinal);
+    // One group per partition (account and ~4 s time bucket) while it has stamps in flight; the last caller out
+    // removes it, so the map holds only busy partitions, not every partition ever stamped.
+    private readonly Dictionary<string, Slot> _groups = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    private sealed class Slot(GroupCommit<Stamp> group)
+    {
+        public GroupCommit<Stamp> Group { get; } = group;
+
+        public int Users;
+    }
+
+    /// <summary>Groups alive now (for tests: bounded by the partitions with stamps in flight).</summary>
+    internal int LiveGroups
+    {
+        get
+        {
+            lock (_gate) { return _groups.Count; }
+        }
+    }
 
     private sealed record Stamp(MessageEntity Header, IReadOnlyList<CallbackEvent> Events);
 
@@ -30,8 +48,38 @@ public sealed class MessageStamp(MessageStore messages, MessageHeaderCache heade
             return Task.CompletedTask;
         }
 
-        var group = _groups.GetOrAdd(header.PartitionKey, _ => new GroupCommit<Stamp>(FlushAsync, TableBatchLimit, TimeSpan.FromMilliseconds(2)));
-        return group.AddAsync(new Stamp(header, events), cancellationToken);
+        return AddAsync(header.PartitionKey, new Stamp(header, events), cancellationToken);
+    }
+
+    private async Task AddAsync(string partitionKey, Stamp stamp, CancellationToken cancellationToken)
+    {
+        Slot slot;
+        lock (_gate)
+        {
+            if (!_groups.TryGetValue(partitionKey, out slot!))
+            {
+                slot = new Slot(new GroupCommit<Stamp>(FlushAsync, TableBatchLimit, TimeSpan.FromMilliseconds(2)));
+                _groups.Add(partitionKey, slot);
+            }
+            slot.Users++;
+        }
+
+        try
+        {
+            await slot.Group.AddAsync(stamp, cancellationToken);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                // Every caller waits for the write that carried its stamp, so the last one out leaves the group
+                // drained; a later stamp of the partition starts a new group.
+                if (--slot.Users == 0)
+                {
+                    _groups.Remove(partitionKey);
+                }
+            }
+        }
     }
 
     private const int TableBatchLimit = 100;

@@ -8,7 +8,8 @@ namespace SmsFunctions.App.Triggers;
 /// <summary>
 /// Host mode: the Functions host calls <c>POST /{FunctionName}</c> for every queue and timer invocation and polls
 /// <c>GET /</c> until the process answers. Answers are 200 with the host's response shape whenever the message is
-/// settled (done, poisoned, or re-sent for a delayed retry); non-2xx only to make the host abandon and redeliver.
+/// settled (done, poisoned, or re-sent for a delayed retry — also after a failure, with <see cref="RetryBackoff"/>);
+/// non-2xx only when the delayed re-send itself failed, to make the host abandon and redeliver.
 /// </summary>
 public static partial class FunctionInvocationEndpoints
 {
@@ -92,27 +93,42 @@ public static partial class FunctionInvocationEndpoints
             case QueueInvocationStatus.Poisoned:
                 return new InvocationResponse([$"{function.FunctionName} gave up on poison message {message.Id}: {outcome.Reason}"]);
             case QueueInvocationStatus.RetryRequested:
-                // A non-2xx answer would make the host redeliver at once; re-send with a delay and settle this delivery.
-                var sender = context.RequestServices.GetService<IQueueSender>();
-                if (sender is null)
-                {
-                    LogNoSender(logger, function.FunctionName, message.Id);
-                    return Problem(StatusCodes.Status500InternalServerError, "RETRY_NOT_SCHEDULED", "The retry could not be scheduled.", "No queue sender is registered.");
-                }
-                var retryId = RetryMessageId.Next(message.Id);
-                try
-                {
-                    await sender.SendAsync(function.QueueName, new OutgoingQueueMessage(retryId, message.Body, outcome.RetryDelay, message.CorrelationId), context.RequestAborted).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    LogResendFailed(logger, ex, function.FunctionName, message.Id, function.QueueName);
-                    return Problem(StatusCodes.Status500InternalServerError, "RETRY_NOT_SCHEDULED", "The retry could not be scheduled.", "Re-sending the message failed; the host will redeliver it.");
-                }
-                return new InvocationResponse([$"{function.FunctionName} will retry message {message.Id} as {retryId} after {outcome.RetryDelay}: {outcome.Reason}"]);
+                // A retry the handler asked for starts a fresh count: a handler may legitimately retry many times.
+                return await ResendLaterAsync(function, message, outcome.RetryDelay!.Value, priorDeliveries: 0, outcome.Reason, context, logger).ConfigureAwait(false);
+            case QueueInvocationStatus.Failed:
+            case QueueInvocationStatus.PoisonFailed:
+                // A non-2xx answer would make Service Bus redeliver at once (abandon has no delay): re-send with the
+                // backoff of this delivery and the deliveries so far, and settle this one, so the poison rule still
+                // counts every attempt. Only if the re-send fails is the host asked to redeliver.
+                return await ResendLaterAsync(function, message, RetryBackoff.ForDeliveryCount(message.DeliveryCount), message.DeliveryCount, outcome.Reason, context, logger).ConfigureAwait(false);
             default:
                 return Problem(StatusCodes.Status500InternalServerError, "INVOCATION_FAILED", "The function failed; the host will redeliver the message.", outcome.Reason);
         }
+    }
+
+    /// <summary>Re-sends the message under a derived id (<see cref="RetryMessageId"/>: a re-send repeated because our
+    /// answer was lost is dropped by duplicate detection) to become visible after <paramref name="delay"/>, and answers
+    /// 200 so the host completes this delivery.</summary>
+    private static async Task<IResult> ResendLaterAsync(QueueFunction function, ReceivedQueueMessage message, TimeSpan delay, int priorDeliveries, string? reason, HttpContext context, ILogger logger)
+    {
+        var sender = context.RequestServices.GetService<IQueueSender>();
+        if (sender is null)
+        {
+            LogNoSender(logger, function.FunctionName, message.Id);
+            return Problem(StatusCodes.Status500InternalServerError, "RETRY_NOT_SCHEDULED", "The retry could not be scheduled.", "No queue sender is registered.");
+        }
+        var retryId = RetryMessageId.Next(message.Id);
+        try
+        {
+            var retry = new OutgoingQueueMessage(retryId, message.Body, delay, message.CorrelationId) { PriorDeliveries = priorDeliveries };
+            await sender.SendAsync(function.QueueName, retry, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogResendFailed(logger, ex, function.FunctionName, message.Id, function.QueueName);
+            return Problem(StatusCodes.Status500InternalServerError, "RETRY_NOT_SCHEDULED", "The retry could not be scheduled.", "Re-sending the message failed; the host will redeliver it.");
+        }
+        return new InvocationResponse([$"{function.FunctionName} will retry message {message.Id} (delivery {message.DeliveryCount}) as {retryId} after {delay}: {reason}"]);
     }
 
     private static async Task<IResult> InvokeTimerAsync(

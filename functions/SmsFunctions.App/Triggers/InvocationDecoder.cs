@@ -11,7 +11,9 @@ namespace SmsFunctions.App.Triggers;
 /// (a JSON string whose content is the JSON text), JSON text once, or an object; all decode to the same body text.
 /// Transport facts (id, delivery count, lock token, enqueue time) come only from Metadata — Service Bus names first
 /// (<c>MessageId, DeliveryCount, LockToken, EnqueuedTimeUtc</c>), then Storage Queue names
-/// (<c>Id, DequeueCount, PopReceipt, InsertionTime</c>).
+/// (<c>Id, DequeueCount, PopReceipt, InsertionTime</c>). The delivery count adds the deliveries a re-sent message
+/// had before (<see cref="QueueMessageProperties.PriorDeliveries"/> in <c>ApplicationProperties</c>, or the envelope's
+/// <c>n</c>), so retries re-sent with a delay still reach the poison rule.
 /// </summary>
 internal static class InvocationDecoder
 {
@@ -26,18 +28,26 @@ internal static class InvocationDecoder
         var metadata = new InvocationMetadata(GetMetadata(invocation), bodyDocument?.RootElement);
 
         string? envelopeId = null, envelopeCorrelationId = null;
+        var priorDeliveries = 0;
         var isStorageQueue = !metadata.Has("DeliveryCount") && !metadata.Has("LockToken") && (metadata.Has("DequeueCount") || metadata.Has("PopReceipt"));
         if (isStorageQueue)
         {
             // Our Storage Queues adapter wraps id and correlation id around the body; unwrap it the same way.
-            var (id, innerBody, correlationId) = QueueMessageEnvelope.Decode(body);
-            if (id is not null)
+            var envelope = QueueMessageEnvelope.DecodeEnvelope(body);
+            if (envelope.Id is not null)
             {
-                (envelopeId, body, envelopeCorrelationId) = (id, innerBody, correlationId);
+                (envelopeId, body, envelopeCorrelationId, priorDeliveries) = (envelope.Id, envelope.Body, envelope.CorrelationId, envelope.PriorDeliveries);
             }
         }
+        else
+        {
+            // A message re-sent after a failure carries the deliveries it already had (Service Bus counts from 1 again).
+            var prior = metadata.GetNestedInt64("ApplicationProperties", QueueMessageProperties.PriorDeliveries)
+                ?? metadata.GetNestedInt64("UserProperties", QueueMessageProperties.PriorDeliveries);
+            priorDeliveries = prior is { } p ? QueueMessageProperties.NormalizePriorDeliveries(p) : 0;
+        }
 
-        var deliveryCount = metadata.GetInt32("DeliveryCount") ?? metadata.GetInt32("DequeueCount") ?? 1;
+        var deliveryCount = (metadata.GetInt32("DeliveryCount") ?? metadata.GetInt32("DequeueCount") ?? 1) + priorDeliveries;
         return new ReceivedQueueMessage(
             function.QueueName,
             envelopeId ?? metadata.GetString("MessageId") ?? metadata.GetString("Id") ?? invocationId ?? Guid.NewGuid().ToString("N"),

@@ -40,6 +40,49 @@ internal sealed class InvocationMetadata
         return text;
     }
 
+    /// <summary>A number inside an object-valued key (<c>ApplicationProperties</c> arrives as a JSON object, the host
+    /// serializing the dictionary with <c>JObject.FromObject</c>); a JSON-quoted or stringified value is tolerated.
+    /// Never taken from the merged body.</summary>
+    public long? GetNestedInt64(string key, string property)
+    {
+        if (_metadata.ValueKind != JsonValueKind.Object || !TryGetProperty(_metadata, key, out var value))
+        {
+            return null;
+        }
+        JsonDocument? parsed = null;
+        try
+        {
+            if (value.ValueKind == JsonValueKind.String)
+            {
+                var text = Unquote(value.GetString()!);
+                if (!text.AsSpan().TrimStart().StartsWith("{"))
+                {
+                    return null;
+                }
+                parsed = JsonDocument.Parse(text);
+                value = parsed.RootElement;
+            }
+            if (value.ValueKind != JsonValueKind.Object || !TryGetProperty(value, property, out var inner))
+            {
+                return null;
+            }
+            return inner.ValueKind switch
+            {
+                JsonValueKind.Number when inner.TryGetInt64(out var number) => number,
+                JsonValueKind.String when long.TryParse(Unquote(inner.GetString()!), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) => number,
+                _ => null,
+            };
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        finally
+        {
+            parsed?.Dispose();
+        }
+    }
+
     public int? GetInt32(string key) =>
         int.TryParse(GetString(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using SmsFunctions.Queues;
+using SmsFunctions.Queues.DeadLetters;
 
 namespace SmsFunctions.App.Triggers;
 
@@ -8,14 +9,19 @@ namespace SmsFunctions.App.Triggers;
 /// Runs one queue message through its function's handler, the same way for both trigger sources: a fresh DI scope,
 /// a span, metrics, and the poison rule (a message delivered more than <c>MaxDeliveryCount</c> times, or failing on
 /// its last allowed delivery, goes to <c>HandlePoisonAsync</c>). What to do with the message afterwards is the
-/// caller's business: complete/abandon locally, an HTTP status under the Functions host.
+/// caller's business: complete/abandon locally, an HTTP status under the Functions host. A message given up on is
+/// also recorded as a dead letter (<see cref="IDeadLetterRecorder"/>, when one is registered), to be reported and
+/// replayed.
 /// </summary>
 internal sealed partial class QueueFunctionInvoker(
     IServiceScopeFactory scopes,
     IOptionsMonitor<TriggerRuntimeOptions> options,
     TimeProvider time,
-    ILogger<QueueFunctionInvoker> logger)
+    ILogger<QueueFunctionInvoker> logger,
+    IEnumerable<IDeadLetterRecorder> recorders)
 {
+    private readonly IDeadLetterRecorder? _recorder = recorders.LastOrDefault();
+
     internal async Task<QueueInvocationOutcome> InvokeAsync(QueueFunction function, ReceivedQueueMessage message, string source, CancellationToken cancellationToken)
     {
         var maxDeliveryCount = options.CurrentValue.MaxDeliveryCount;
@@ -90,6 +96,13 @@ internal sealed partial class QueueFunctionInvoker(
         try
         {
             await handler.HandlePoisonAsync(message, reason, cancellationToken).ConfigureAwait(false);
+            if (_recorder is not null)
+            {
+                // After the handler recorded the terminal state; if this fails the message comes back and both run
+                // again (handlers are idempotent), so it is never completed without its dead-letter record.
+                await _recorder.RecordAsync(message, reason, cancellationToken).ConfigureAwait(false);
+                TriggerTelemetry.RecordDeadLettered(message.QueueName, function.FunctionName);
+            }
             return new QueueInvocationOutcome(QueueInvocationStatus.Poisoned, Reason: reason);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -20,6 +20,7 @@ public static class TriggerServiceCollectionExtensions
         AddCore(services);
         services.AddHostedService<LocalQueueRuntime>();
         services.AddHostedService<LocalTimerRuntime>();
+        services.AddHostedService<DeadLetterGaugeRefresher>();
         return services;
     }
 
@@ -63,5 +64,6 @@ public static class TriggerServiceCollectionExtensions
         services.TryAddSingleton<FunctionCatalog>();
         services.TryAddSingleton<QueueFunctionInvoker>();
         services.TryAddSingleton<TimerFunctionInvoker>();
+        services.TryAddSingleton<DeadLetterMonitor>();
     }
 }

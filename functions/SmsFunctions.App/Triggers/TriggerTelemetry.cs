@@ -11,6 +11,8 @@ public static class TriggerTelemetry
     public const string InvocationsName = "sms.trigger.invocations";
     public const string DurationName = "sms.trigger.duration";
     public const string QueueLagName = "sms.queue.lag";
+    public const string DeadLetteredName = "sms.queue.dead_lettered";
+    public const string DeadLettersName = "sms.queue.dead_letters";
 
     private static readonly Counter<long> Invocations = SmsTelemetry.Meter.CreateCounter<long>(
         InvocationsName, "{invocation}", "Function invocations by function, trigger source and outcome.");
@@ -20,6 +22,39 @@ public static class TriggerTelemetry
 
     private static readonly Histogram<double> QueueLag = SmsTelemetry.Meter.CreateHistogram<double>(
         QueueLagName, "s", "Time from enqueue to the start of handling, per queue.");
+
+    private static readonly Counter<long> DeadLettered = SmsTelemetry.Meter.CreateCounter<long>(
+        DeadLetteredName, "{message}", "Messages given up on and recorded as dead letters, per queue and function.");
+
+    private static readonly Lock DeadLetterGate = new();
+    private static Dictionary<(string Queue, string Source), long> _deadLetters = [];
+
+    // Observed from the last counts read (DeadLetterMonitor refreshes them); no storage call in the callback.
+    private static readonly ObservableGauge<long> DeadLetters = SmsTelemetry.Meter.CreateObservableGauge(
+        DeadLettersName,
+        () =>
+        {
+            lock (DeadLetterGate)
+            {
+                return _deadLetters.Select(e => new Measurement<long>(e.Value,
+                    new KeyValuePair<string, object?>("queue", e.Key.Queue), new KeyValuePair<string, object?>("source", e.Key.Source))).ToList();
+            }
+        },
+        "{message}",
+        "Dead-lettered messages waiting per queue and source (poison: given up on by the app; servicebus-dlq: dead-lettered by the broker).");
+
+    internal static void RecordDeadLettered(string queueName, string functionName) =>
+        DeadLettered.Add(1, new KeyValuePair<string, object?>("queue", queueName), new KeyValuePair<string, object?>("function", functionName));
+
+    internal static void SetDeadLetterCount(string queueName, string source, int? count)
+    {
+        lock (DeadLetterGate)
+        {
+            var next = new Dictionary<(string, string), long>(_deadLetters);
+            if (count is { } known) { next[(queueName, source)] = known; } else { next.Remove((queueName, source)); }
+            _deadLetters = next;
+        }
+    }
 
     internal static void RecordQueueLag(ReceivedQueueMessage message, DateTimeOffset now)
     {

@@ -62,6 +62,11 @@ public sealed partial class ServiceBusRestSender : IQueueSender, IDisposable
             content.Headers.ContentType = new MediaTypeHeaderValue(contentType) { CharSet = "utf-8" };
             var request = new HttpRequestMessage(HttpMethod.Post, MessagesUri(queueName)) { Content = content };
             request.Headers.TryAddWithoutValidation("BrokerProperties", brokerProperties);
+            if (message.PriorDeliveries > 0)
+            {
+                // A custom (application) property of a single REST send is a request header; a number goes unquoted.
+                request.Headers.TryAddWithoutValidation(QueueMessageProperties.PriorDeliveries, message.PriorDeliveries.ToString(CultureInfo.InvariantCulture));
+            }
             return request;
         }, 1, cancellationToken);
     }
@@ -145,6 +150,12 @@ public sealed partial class ServiceBusRestSender : IQueueSender, IDisposable
             writer.WriteString("Body", message.Body);
             writer.WritePropertyName("BrokerProperties");
             WriteBrokerProperties(writer, message, now);
+            if (message.PriorDeliveries > 0)
+            {
+                writer.WriteStartObject("UserProperties");
+                writer.WriteNumber(QueueMessageProperties.PriorDeliveries, message.PriorDeliveries);
+                writer.WriteEndObject();
+            }
             writer.WriteEndObject();
         }
         return buffer.ToArray();
@@ -330,7 +341,9 @@ public sealed partial class ServiceBusRestSender : IQueueSender, IDisposable
         }
     }
 
-    private async Task<string> GetTokenAsync(CancellationToken cancellationToken)
+    /// <summary>A bearer token for the namespace, cached and refreshed shortly before it expires (also used by
+    /// <see cref="DeadLetters.ServiceBusDeadLetterQueue"/>).</summary>
+    internal async Task<string> GetTokenAsync(CancellationToken cancellationToken)
     {
         if (_token is { } cached && IsFresh(cached))
         {

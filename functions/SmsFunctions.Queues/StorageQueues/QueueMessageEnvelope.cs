@@ -16,7 +16,11 @@ public static class QueueMessageEnvelope
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static string Encode(string id, string body, string? correlationId)
+    public static string Encode(string id, string body, string? correlationId) => Encode(id, body, correlationId, 0, null);
+
+    /// <summary>The envelope with the optional fields: <c>n</c>, deliveries before a re-send, and <c>why</c>, the
+    /// reason a message was dead-lettered (in a <c>-poison</c> queue).</summary>
+    public static string Encode(string id, string body, string? correlationId, int priorDeliveries, string? reason)
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(body);
@@ -29,6 +33,14 @@ public static class QueueMessageEnvelope
             {
                 writer.WriteString("cid", correlationId);
             }
+            if (priorDeliveries > 0)
+            {
+                writer.WriteNumber("n", priorDeliveries);
+            }
+            if (reason is not null)
+            {
+                writer.WriteString("why", reason);
+            }
             writer.WriteString("body", body);
             writer.WriteEndObject();
         }
@@ -38,17 +50,26 @@ public static class QueueMessageEnvelope
     /// <summary>Unwraps an envelope. Anything else is returned whole as the body, with a null id.</summary>
     public static (string? Id, string Body, string? CorrelationId) Decode(string text)
     {
+        var envelope = DecodeEnvelope(text);
+        return (envelope.Id, envelope.Body, envelope.CorrelationId);
+    }
+
+    /// <summary>Unwraps an envelope with all its fields. Anything else is returned whole as the body, with a null id.</summary>
+    public static Envelope DecodeEnvelope(string text)
+    {
         ArgumentNullException.ThrowIfNull(text);
+        var notOurs = new Envelope(null, text, null, 0, null);
         var trimmed = text.AsSpan().TrimStart();
         if (trimmed.IsEmpty || trimmed[0] != '{')
         {
-            return (null, text, null);
+            return notOurs;
         }
         try
         {
             using var document = JsonDocument.Parse(text);
             var root = document.RootElement;
-            string? id = null, body = null, cid = null;
+            string? id = null, body = null, cid = null, why = null;
+            var prior = 0;
             foreach (var property in root.EnumerateObject())
             {
                 switch (property.Name)
@@ -64,15 +85,24 @@ public static class QueueMessageEnvelope
                         break;
                     case "cid" when property.Value.ValueKind is JsonValueKind.Null:
                         break;
+                    case "n" when property.Value.ValueKind is JsonValueKind.Number && property.Value.TryGetInt64(out var n):
+                        prior = QueueMessageProperties.NormalizePriorDeliveries(n);
+                        break;
+                    case "why" when property.Value.ValueKind is JsonValueKind.String:
+                        why = property.Value.GetString();
+                        break;
                     default:
-                        return (null, text, null); // some other JSON document: not ours
+                        return notOurs; // some other JSON document: not ours
                 }
             }
-            return id is not null && body is not null ? (id, body, cid) : (null, text, null);
+            return id is not null && body is not null ? new Envelope(id, body, cid, prior, why) : notOurs;
         }
         catch (JsonException)
         {
-            return (null, text, null);
+            return notOurs;
         }
     }
+
+    /// <summary>A decoded envelope; <see cref="Id"/> is null when the text was not one of ours.</summary>
+    public sealed record Envelope(string? Id, string Body, string? CorrelationId, int PriorDeliveries, string? Reason);
 }

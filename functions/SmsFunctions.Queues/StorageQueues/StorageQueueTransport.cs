@@ -124,15 +124,15 @@ public sealed partial class StorageQueueTransport : IQueueSender, IQueueReceiver
         var received = new List<ReceivedQueueMessage>(response.Value.Length);
         foreach (var message in response.Value)
         {
-            var (id, body, correlationId) = QueueMessageEnvelope.Decode(message.Body?.ToString() ?? string.Empty);
+            var envelope = QueueMessageEnvelope.DecodeEnvelope(message.Body?.ToString() ?? string.Empty);
             received.Add(new ReceivedQueueMessage(
                 queueName,
-                id ?? message.MessageId,
-                body,
-                (int)Math.Min(message.DequeueCount, int.MaxValue),
+                envelope.Id ?? message.MessageId,
+                envelope.Body,
+                (int)Math.Min(message.DequeueCount + envelope.PriorDeliveries, int.MaxValue),
                 EncodeReceipt(message.MessageId, message.PopReceipt),
                 message.InsertedOn,
-                correlationId));
+                envelope.CorrelationId));
         }
         return received;
     }
@@ -197,7 +197,7 @@ public sealed partial class StorageQueueTransport : IQueueSender, IQueueReceiver
 
     private static string EncodeChecked(OutgoingQueueMessage message)
     {
-        var text = QueueMessageEnvelope.Encode(message.Id, message.Body, message.CorrelationId);
+        var text = QueueMessageEnvelope.Encode(message.Id, message.Body, message.CorrelationId, message.PriorDeliveries, null);
         var bytes = Encoding.UTF8.GetByteCount(text);
         if (bytes > MaxEnvelopeBytes)
         {

@@ -147,18 +147,53 @@ public sealed class FunctionInvocationEndpointsTests
         Assert.Equal("RETRY_NOT_SCHEDULED", await ProblemCodeAsync(response));
     }
 
-    [Fact]
-    public async Task HandlerExceptionAnswers500WithoutPoisoning()
+    [Theory]
+    [InlineData(1, "00:00:02")]
+    [InlineData(4, "00:01:00")]
+    public async Task HandlerExceptionIsResentWithBackoffAndItsDeliveriesAndAnswers200(int deliveryCount, string backoff)
     {
-        await using var app = await HostModeApp.StartAsync();
+        // Answering 500 would make Service Bus redeliver at once; the retry waits the backoff of this delivery instead.
+        await using var app = await HostModeApp.StartAsync(maxDeliveryCount: 5);
         app.QueueScript.OnHandle = (_, _) => throw new InvalidOperationException("carrier down");
 
-        using var response = await InvokeAsync(app, "DispatchHigh", ServiceBusInvocation(Body, deliveryCount: 4));
+        using var response = await InvokeAsync(app, "DispatchHigh", ServiceBusInvocation(Body, deliveryCount: deliveryCount, messageId: "abc"));
+
+        await AssertHostResponseAsync(response);
+        Assert.False(app.QueueScript.Poisoned.Reader.TryRead(out _));
+        var (queue, sent) = Assert.Single(app.Queues.Sent);
+        Assert.Equal(QueueNames.DispatchHigh, queue);
+        Assert.Equal(new OutgoingQueueMessage("abc~r1", Body, TimeSpan.Parse(backoff, System.Globalization.CultureInfo.InvariantCulture), "corr-1") { PriorDeliveries = deliveryCount }, sent);
+        Assert.Equal(RetryBackoff.ForDeliveryCount(deliveryCount), sent.Delay);
+    }
+
+    [Fact]
+    public async Task AResentFailureCountsItsPriorDeliveriesAndIsPoisonedOnTheLastOne()
+    {
+        await using var app = await HostModeApp.StartAsync(maxDeliveryCount: 5);
+        app.QueueScript.OnHandle = (_, _) => throw new InvalidOperationException("carrier down");
+        var invocation = ServiceBusInvocation(Body, deliveryCount: 1, messageId: "abc~r4")
+            .Replace("\"CorrelationId\"", "\"ApplicationProperties\": { \"SmsPriorDeliveries\": 4 },\n    \"CorrelationId\"", StringComparison.Ordinal);
+
+        using var response = await InvokeAsync(app, "DispatchHigh", invocation);
+
+        await AssertHostResponseAsync(response);
+        var (poisoned, _) = await LocalRuntimeHarness.ReadAsync(app.QueueScript.Poisoned.Reader);
+        Assert.Equal(("abc~r4", 5), (poisoned.Id, poisoned.DeliveryCount));
+        Assert.Empty(app.Queues.Sent);
+    }
+
+    [Fact]
+    public async Task HandlerExceptionWhoseResendFailsAnswers500SoTheHostRedelivers()
+    {
+        await using var app = await HostModeApp.StartAsync();
+        app.Queues.SendFailure = new HttpRequestException("service bus unreachable");
+        app.QueueScript.OnHandle = (_, _) => throw new InvalidOperationException("carrier down");
+
+        using var response = await InvokeAsync(app, "DispatchHigh", ServiceBusInvocation(Body, deliveryCount: 2));
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.Equal("INVOCATION_FAILED", await ProblemCodeAsync(response));
+        Assert.Equal("RETRY_NOT_SCHEDULED", await ProblemCodeAsync(response));
         Assert.False(app.QueueScript.Poisoned.Reader.TryRead(out _));
-        Assert.Empty(app.Queues.Sent);
     }
 
     [Fact]
@@ -173,12 +208,44 @@ public sealed class FunctionInvocationEndpointsTests
         var (poisoned, reason) = await LocalRuntimeHarness.ReadAsync(app.QueueScript.Poisoned.Reader);
         Assert.Equal(("abc", 5), (poisoned.Id, poisoned.DeliveryCount));
         Assert.Contains("carrier down", reason, StringComparison.Ordinal);
+        var (deadLetter, why) = Assert.Single(app.Queues.DeadLettered);
+        Assert.Equal(("abc", Body, 5, "corr-1"), (deadLetter.Id, deadLetter.Body, deadLetter.DeliveryCount, deadLetter.CorrelationId));
+        Assert.Equal(reason, why);
     }
 
     [Fact]
-    public async Task PoisonHandlerFailureAnswers500SoTheMessageIsNotLost()
+    public async Task AFailedDeadLetterRecordIsResentWithBackoffSoTheMessageIsNotLost()
     {
         await using var app = await HostModeApp.StartAsync(maxDeliveryCount: 5);
+        app.QueueScript.OnHandle = (_, _) => throw new InvalidOperationException("carrier down");
+        app.Queues.RecordFailure = new TimeoutException("storage down");
+
+        using var response = await InvokeAsync(app, "DispatchHigh", ServiceBusInvocation(Body, deliveryCount: 5));
+
+        await AssertHostResponseAsync(response);
+        var (_, sent) = Assert.Single(app.Queues.Sent);
+        Assert.Equal(("abc~r1", 5), (sent.Id, sent.PriorDeliveries));
+    }
+
+    [Fact]
+    public async Task PoisonHandlerFailureIsResentWithBackoffSoTheMessageIsNotLost()
+    {
+        await using var app = await HostModeApp.StartAsync(maxDeliveryCount: 5);
+        app.QueueScript.OnHandle = (_, _) => throw new InvalidOperationException("carrier down");
+        app.QueueScript.OnPoison = (_, _, _) => throw new TimeoutException("table storage down");
+
+        using var response = await InvokeAsync(app, "DispatchHigh", ServiceBusInvocation(Body, deliveryCount: 5));
+
+        await AssertHostResponseAsync(response);
+        var (_, sent) = Assert.Single(app.Queues.Sent);
+        Assert.Equal(("abc~r1", 5, RetryBackoff.ForDeliveryCount(5)), (sent.Id, sent.PriorDeliveries, sent.Delay));
+    }
+
+    [Fact]
+    public async Task PoisonHandlerFailureWhoseResendFailsAnswers500SoTheMessageIsNotLost()
+    {
+        await using var app = await HostModeApp.StartAsync(maxDeliveryCount: 5);
+        app.Queues.SendFailure = new HttpRequestException("service bus unreachable");
         app.QueueScript.OnHandle = (_, _) => throw new InvalidOperationException("carrier down");
         app.QueueScript.OnPoison = (_, _, _) => throw new TimeoutException("table storage down");
 

@@ -65,6 +65,46 @@ public sealed class InvocationDecoderTests
             "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), message);
     }
 
+    [Theory]
+    [InlineData("""{ "SmsPriorDeliveries": 4 }""", 5)]
+    [InlineData("""{ "smspriordeliveries": "4" }""", 5)]
+    [InlineData("\"{\\\"SmsPriorDeliveries\\\":4}\"", 5)]
+    [InlineData("""{ "SmsPriorDeliveries": -3 }""", 1)]
+    [InlineData("""{ "Other": 9 }""", 1)]
+    [InlineData("{}", 1)]
+    public void AResentServiceBusMessageAddsItsPriorDeliveriesFromApplicationProperties(string applicationProperties, int expected)
+    {
+        var invocation = $$"""
+        {
+          "Data": { "message": "{{Base64(Body)}}" },
+          "Metadata": { "DeliveryCount": "1", "MessageId": "\"abc~r1\"", "ApplicationProperties": {{applicationProperties}} }
+        }
+        """;
+
+        Assert.Equal(expected, DecodeQueue(invocation).DeliveryCount);
+    }
+
+    [Fact]
+    public void APriorDeliveriesKeyInTheBodyIsNotTakenForTheTransports()
+    {
+        // A JSON string trigger value has its properties merged into Metadata; only ApplicationProperties counts.
+        var body = """{"SmsPriorDeliveries":7}""";
+        var invocation = $$"""{ "Data": { "message": {{Quoted(body)}} }, "Metadata": { "DeliveryCount": "2", "SmsPriorDeliveries": "7" } }""";
+
+        Assert.Equal(2, DecodeQueue(invocation).DeliveryCount);
+    }
+
+    [Fact]
+    public void AResentStorageQueueMessageAddsTheEnvelopesPriorDeliveries()
+    {
+        var envelope = QueueMessageEnvelope.Encode("our-id~r1", Body, null, 3, null);
+        var invocation = $$"""{ "Data": { "message": "{{Base64(envelope)}}" }, "Metadata": { "DequeueCount": "2", "PopReceipt": "\"p\"" } }""";
+
+        var message = DecodeQueue(invocation);
+
+        Assert.Equal(("our-id~r1", Body, 5), (message.Id, message.Body, message.DeliveryCount));
+    }
+
     [Fact]
     public void StringBodyEncodedTwiceIsUnwrappedOnce()
     {

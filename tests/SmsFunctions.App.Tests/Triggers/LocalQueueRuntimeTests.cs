@@ -137,6 +137,39 @@ public sealed class LocalQueueRuntimeTests
     }
 
     [Fact]
+    public async Task APoisonedMessageIsRecordedAsADeadLetterBeforeItIsCompleted()
+    {
+        await using var harness = LocalRuntimeHarness.Create(
+            new Dictionary<string, string?> { ["Sms:Runtime:MaxDeliveryCount"] = "2" },
+            new InMemoryQueues { RedeliverAbandoned = true });
+        harness.Script.OnHandle = (_, _) => throw new InvalidOperationException("always broken");
+        harness.Queues.Enqueue(QueueNames.Callbacks, "cb-bad", body: """{"n":1}""");
+
+        await harness.StartAsync();
+        var settlements = await harness.SettlementsAsync(2);
+
+        Assert.Equal(Settlement.Completed, settlements[^1].Kind);
+        var (message, reason) = Assert.Single(harness.Queues.DeadLettered);
+        Assert.Equal((QueueNames.Callbacks, "cb-bad", """{"n":1}""", 2), (message.QueueName, message.Id, message.Body, message.DeliveryCount));
+        Assert.Contains("always broken", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFailedDeadLetterRecordLeavesTheMessageForRedelivery()
+    {
+        await using var harness = LocalRuntimeHarness.Create();
+        harness.Queues.RecordFailure = new TimeoutException("storage down");
+        harness.Queues.Enqueue(QueueNames.DispatchNormal, "unrecorded", deliveryCount: 6);
+
+        await harness.StartAsync();
+        var settlement = await harness.NextSettlementAsync();
+
+        Assert.Equal((Settlement.Abandoned, "unrecorded"), (settlement.Kind, settlement.Message.Id));
+        Assert.True(settlement.Delay > TimeSpan.Zero);
+        Assert.Empty(harness.Queues.DeadLettered);
+    }
+
+    [Fact]
     public async Task MessageDeliveredMoreThanMaxDeliveryCountGoesToPoisonWithoutRunningTheHandler()
     {
         await using var harness = LocalRuntimeHarness.Create();

@@ -41,6 +41,34 @@ public sealed class TriggerTelemetryTests
         Assert.Contains(measurements, m => m.Instrument == TriggerTelemetry.DurationName && (string?)m.Tags["function"] == "DispatchLow");
     }
 
+    [Fact]
+    public async Task AMessageGivenUpOnCountsAsDeadLettered()
+    {
+        var measurements = new ConcurrentQueue<(long Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == SmsTelemetry.Name && instrument.Name == TriggerTelemetry.DeadLetteredName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, v, tags, _) => measurements.Enqueue((v, Tags(tags))));
+        listener.Start();
+
+        await using var harness = LocalRuntimeHarness.Create();
+        var marker = $"dead-{Guid.NewGuid():N}";
+        harness.Queues.Enqueue(QueueNames.DispatchNormal, marker, deliveryCount: 9);
+        await harness.StartAsync();
+        await harness.NextSettlementAsync();
+        await harness.StopAsync();
+
+        Assert.Single(harness.Queues.DeadLettered);
+        Assert.Contains(measurements, m => m.Value == 1 && (string?)m.Tags["queue"] == QueueNames.DispatchNormal && (string?)m.Tags["function"] == "DispatchNormal");
+    }
+
     private static Dictionary<string, object?> Tags(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);

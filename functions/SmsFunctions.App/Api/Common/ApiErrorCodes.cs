@@ -39,4 +39,7 @@ public static class ApiErrorCodes
     public const string MessageNotCancelable = "MESSAGE_NOT_CANCELABLE";
     public const string ScopeNotGrantable = "SCOPE_NOT_GRANTABLE";
     public const string ConcurrencyConflict = "CONCURRENCY_CONFLICT";
+    public const string QueueNotFound = "QUEUE_NOT_FOUND";
+    public const string DeadLetterSourceNotFound = "DEAD_LETTER_SOURCE_NOT_FOUND";
+    public const string DeadLettersUnavailable = "DEAD_LETTERS_UNAVAILABLE";
 }

@@ -52,6 +52,7 @@ internal sealed class HostModeApp : IAsyncDisposable
         builder.Services.AddSingleton(timerScript);
         builder.Services.AddSingleton<IQueueSender>(queues);
         builder.Services.AddSingleton<IQueueReceiver>(queues);
+        builder.Services.AddSingleton<SmsFunctions.Queues.DeadLetters.IDeadLetterRecorder>(queues);
         builder.Services.AddTriggerRuntime(builder.Configuration);
         builder.Services.AddQueueFunction<ScriptedQueueHandler>("DispatchHigh", QueueNames.DispatchHigh);
         builder.Services.AddQueueFunction<ScriptedQueueHandler>("DeliverCallback", QueueNames.Callbacks);

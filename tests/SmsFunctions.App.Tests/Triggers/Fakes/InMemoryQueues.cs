@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using SmsFunctions.Queues;
+using SmsFunctions.Queues.DeadLetters;
 
 namespace SmsFunctions.App.Tests.Triggers.Fakes;
 
@@ -16,8 +17,38 @@ public sealed record Settlement(string Kind, ReceivedQueueMessage Message, TimeS
 /// <see cref="Settlements"/> so tests wait on events, never on time. Abandoned messages can be put back at once (delay
 /// ignored) with their delivery count raised, as a real queue would after the delay.
 /// </summary>
-public sealed class InMemoryQueues : IQueueReceiver, IQueueSender
+public sealed class InMemoryQueues : IQueueReceiver, IQueueSender, IDeadLetterRecorder, IDeadLetterSource
 {
+    private readonly ConcurrentQueue<(ReceivedQueueMessage Message, string Reason)> _deadLettered = new();
+
+    /// <summary>Messages recorded as dead letters (given up on), in order.</summary>
+    public IReadOnlyList<(ReceivedQueueMessage Message, string Reason)> DeadLettered => [.. _deadLettered];
+
+    /// <summary>When set, recording a dead letter throws this.</summary>
+    public Exception? RecordFailure { get; set; }
+
+    public string Name => DeadLetterSources.Poison;
+
+    public Task RecordAsync(ReceivedQueueMessage message, string reason, CancellationToken cancellationToken = default)
+    {
+        if (RecordFailure is { } failure)
+        {
+            throw failure;
+        }
+        _deadLettered.Enqueue((message, reason));
+        return Task.CompletedTask;
+    }
+
+    public Task<int?> CountAsync(string queueName, CancellationToken cancellationToken = default) =>
+        Task.FromResult<int?>(_deadLettered.Count(d => d.Message.QueueName == queueName));
+
+    public Task<IReadOnlyList<DeadLetteredMessage>> PeekAsync(string queueName, int maxMessages, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<DeadLetteredMessage>>([.. _deadLettered.Where(d => d.Message.QueueName == queueName).Take(maxMessages)
+            .Select(d => new DeadLetteredMessage(queueName, Name, d.Message.Id, d.Message.Body, d.Message.DeliveryCount, d.Reason, null, d.Message.CorrelationId))]);
+
+    public Task<DeadLetterReplay> ReplayAsync(string queueName, int maxMessages, IQueueSender target, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Replay is tested against the Storage poison queues.");
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, LinkedList<ReceivedQueueMessage>> _queues = new(StringComparer.Ordinal);
     private readonly Channel<Settlement> _settlements = Channel.CreateUnbounded<Settlement>();

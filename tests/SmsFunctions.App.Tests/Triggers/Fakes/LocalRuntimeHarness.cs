@@ -47,6 +47,7 @@ internal sealed class LocalRuntimeHarness : IAsyncDisposable
         services.AddSingleton(script);
         services.AddSingleton<IQueueReceiver>(queues);
         services.AddSingleton<IQueueSender>(queues);
+        services.AddSingleton<SmsFunctions.Queues.DeadLetters.IDeadLetterRecorder>(queues);
         services.AddTriggerRuntime(configuration);
         services.AddQueueFunction<ScriptedQueueHandler>("DispatchHigh", QueueNames.DispatchHigh);
         services.AddQueueFunction<ScriptedQueueHandler>("DispatchNormal", QueueNames.DispatchNormal);
