@@ -55,8 +55,17 @@ public static class SmsFunctionsApp
             var (status, code, title) = error switch
             {
                 BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", "The request could not be read."),
+                // Storage did not answer in time: nothing was lost, and a retry with the same Idempotency-Key finishes the request.
+                _ when error is not null && SmsFunctions.Storage.Accounts.CreditLedger.IsTransient(error)
+                    || error is TimeoutException or SmsFunctions.Storage.Accounts.LedgerUnavailableException
+                    => (StatusCodes.Status503ServiceUnavailable, SmsFunctions.App.Api.Common.ApiErrorCodes.StorageUnavailable, "Storage did not answer in time; retry the request with the same Idempotency-Key."),
                 _ => (StatusCodes.Status500InternalServerError, "INTERNAL_ERROR", "Something went wrong on our side."),
             };
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+
             await ApiProblem.Create(status, code, title, detail: status < 500 ? error?.Message : null).ExecuteAsync(context);
         }));
 

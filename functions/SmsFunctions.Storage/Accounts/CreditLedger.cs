@@ -448,7 +448,7 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
     }
 
     /// <summary>Failures after which a write may or may not have happened, and a later try may succeed.</summary>
-    internal static bool IsTransient(Exception ex) => ex switch
+    public static bool IsTransient(Exception ex) => ex switch
     {
         RequestFailedException r => r.Status is 0 or 408 or 429 or >= 500,
         HttpRequestException or IOException or TimeoutException or OperationCanceledException => true,

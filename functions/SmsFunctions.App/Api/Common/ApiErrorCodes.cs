@@ -34,6 +34,7 @@ public static class ApiErrorCodes
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
     public const string IdempotencyInProgress = "IDEMPOTENCY_IN_PROGRESS";
     public const string IdempotentRequestAbandoned = "IDEMPOTENT_REQUEST_ABANDONED";
+    public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
     public const string InvalidIdempotencyKey = "INVALID_IDEMPOTENCY_KEY";
     public const string MessageNotEditable = "MESSAGE_NOT_EDITABLE";
     public const string MessageNotCancelable = "MESSAGE_NOT_CANCELABLE";
