@@ -327,20 +327,22 @@ public sealed partial class CreditLedger(SmsTables tables, TimeProvider time, IL
                 }
 
                 var carried = state.Carried();
-                if (carried.Count + entries.Count > LedgerJournal.MaxEntries)
+                List<LedgerJournalEntry> journal = [.. carried, .. entries];
+                var serialized = LedgerJournal.Serialize(journal);
+                if (carried.Count > 0 && (journal.Count > LedgerJournal.MaxEntries || serialized.Length > LedgerJournal.MaxCharacters))
                 {
-                    // The ledger lags (storage slow): write what the row holds before adding more to it.
+                    // The ledger lags (storage slow, or a burst): write what the row holds before adding more to it.
                     await state.WhenFlushedAsync();
                     await WriteLinesAsync(accountId, carried);
                     state.MarkFlushed(carried);
-                    carried = state.Carried();
+                    journal = [.. state.Carried(), .. entries];
+                    serialized = LedgerJournal.Serialize(journal);
                 }
 
-                List<LedgerJournalEntry> journal = [.. carried, .. entries];
                 var patch = new TableEntity(AccountEntity.Partition, accountId)
                 {
                     [nameof(AccountEntity.Credit)] = TableValues.Money(balance),
-                    [LedgerJournal.Property] = LedgerJournal.Serialize(journal),
+                    [LedgerJournal.Property] = serialized,
                 };
                 try
                 {

@@ -55,8 +55,12 @@ public static class LedgerJournal
     /// <summary>The account row's property that holds the journal (JSON array).</summary>
     public const string Property = "Journal";
 
-    /// <summary>At most this many entries on the row (a string property holds 32K UTF-16 characters; an entry is ~120).</summary>
-    public const int MaxEntries = 200;
+    /// <summary>At most this many entries on the row before the lagging ledger lines are written first.</summary>
+    public const int MaxEntries = 150;
+
+    /// <summary>At most this many characters in the property (a string property holds 32K UTF-16 characters, Azure and
+    /// Azurite alike; an entry is 120–200, and a batch of 100 changes alone stays well under it).</summary>
+    public const int MaxCharacters = 28_000;
 
     public static string RowKeyOf(string changeId, DateTimeOffset at)
     {

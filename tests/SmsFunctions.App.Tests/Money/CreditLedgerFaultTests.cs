@@ -123,6 +123,43 @@ public sealed class CreditLedgerFaultTests(SmsAppFixture app) : IDisposable
         await AssertConsistentAsync(tables, ledger, account, 10.00m - (Changes * 0.05m), expectedLines: Changes + 1);
     }
 
+    [Fact]
+    public async Task ABurstOfChargesWhileTheLedgerIsDownNeverOverflowsTheAccountRow()
+    {
+        // The journal on the account row holds the changes whose ledger lines are not written yet; with the ledger
+        // down it must not grow past a table property's 32K characters (the balance write would be refused).
+        var (tables, ledger, account) = await AccountAsync(100.00m);
+        _faults.Add(SmsTables.LedgerName, Fault.FailBeforeSend, times: 400);
+        _faults.Add("$batch", Fault.FailBeforeSend, times: 400);
+
+        var failures = new List<Exception>();
+        var charged = 0;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async client =>
+        {
+            for (var i = client; i < 400; i += 16)
+            {
+                try
+                {
+                    if ((await ledger.TryDebitAsync(account, 0.05m, LedgerKinds.Charge, $"{i:x24}", changeId: $"charge:{i:x24}", cancellationToken: Ct)).Succeeded)
+                    {
+                        Interlocked.Increment(ref charged);
+                    }
+                }
+#pragma warning disable CA1031 // Counted: a charge refused for want of a ledger is fine, a refused balance write is not.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    lock (failures) { failures.Add(ex); }
+                }
+            }
+        }));
+
+        Assert.DoesNotContain(failures, f => f is Azure.RequestFailedException { Status: 400 });
+        Assert.True(charged > 0);
+        _faults.Clear();
+        await AssertConsistentAsync(tables, ledger, account, 100.00m - (charged * 0.05m), expectedLines: charged + 1);
+    }
+
     private static async Task AssertConsistentAsync(SmsTables tables, CreditLedger ledger, string account, decimal expected, int expectedLines)
     {
         var lines = await ledger.ListAsync(account, 10_000, Ct);
