@@ -77,8 +77,8 @@ public sealed class TransactionFaultTests(SmsAppFixture app)
             if (!rows.States.ContainsKey("DRAFT") && charged == rows.SendingPrice) { break; }
         }
 
-        Assert.False(rows.States.TryGetValue("DRAFT", out var drafts), $"Rows left as drafts in a closed transaction: {drafts}");
         Assert.Equal(rows.SendingPrice, charged);
+        Assert.False(rows.States.TryGetValue("DRAFT", out var drafts), $"Rows left as drafts in a closed transaction: {drafts}");
         Assert.True(rows.Sending > 1, "Nothing was added: the delays did not exercise the write.");
 
         // The message says what is sent; the ledger sums to the balance.
