@@ -126,6 +126,41 @@ public sealed class CancelFaultTests(CancelFaultFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ACanceledReplayForARecipientADispatcherTookFirstReportsNothing()
+    {
+        // The cancel queues its CANCELED replays before it decides; a recipient the dispatcher claimed first never
+        // became CANCELED, and its replay must not say it did.
+        var customer = await fixture.CreateCustomerAsync();
+        var hook = new Uri(fixture.Webhooks.BaseUrl, "hooks/" + Guid.NewGuid().ToString("N"));
+        var number = Numbers.Italian();
+        var id = await customer.SendAsync(new
+        {
+            sender = "Sandbox",
+            recipients = new[] { number },
+            body = "Sent before the cancel",
+            callback = new { url = hook.ToString(), method = "JSON", field = "data" },
+        }, Ct);
+        await fixture.Webhooks.WaitForAsync(r => r.Path == hook.AbsolutePath && Field(r, "state") == "DELIVERED", 1, TimeSpan.FromSeconds(30), Ct);
+
+        var enqueuer = fixture.Services.GetRequiredService<SmsFunctions.App.Pipeline.CallbackEnqueuer>();
+        await enqueuer.EnqueueAsync([new SmsFunctions.App.Pipeline.CallbackEvent(customer.AccountId, id, number, "CANCELED", DateTimeOffset.UtcNow, Replay: true)], cancellationToken: Ct);
+
+        // A control replay on another message shows when replays have been handled (bounded wait).
+        var (control, controlId, controlNumbers, controlHook) = await ScheduleAsync(1, TimeSpan.FromHours(2));
+        foreach (var n in controlNumbers)
+        {
+            var row = (await fixture.Recipients.GetAsync(controlId, n, Ct))!;
+            row.State = "CANCELED";
+            Assert.True(await fixture.Recipients.TryReplaceAsync(row, Ct));
+        }
+
+        await enqueuer.EnqueueAsync([new SmsFunctions.App.Pipeline.CallbackEvent(control.AccountId, controlId, controlNumbers[0], "CANCELED", DateTimeOffset.UtcNow, Replay: true)], cancellationToken: Ct);
+        await fixture.Webhooks.WaitForAsync(r => r.Path == controlHook.AbsolutePath && Field(r, "state") == "CANCELED", 1, TimeSpan.FromSeconds(30), Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        Assert.DoesNotContain(fixture.Webhooks.Requests, r => r.Path == hook.AbsolutePath && Field(r, "state") == "CANCELED");
+    }
+
+    [Fact]
     public async Task AClientThatHangsUpMidCancelStrandsNoRecipient()
     {
         // Scheduled a few seconds ahead: whatever the cut-off cancel did not reach must still be sent when due.
@@ -195,7 +230,7 @@ public sealed class CancelFaultFixture : IAsyncLifetime
 
     public HttpClient Admin { get; private set; } = null!;
 
-    private IServiceProvider Services => _app!.Services;
+    public IServiceProvider Services => _app!.Services;
 
     public RecipientStore Recipients => Services.GetRequiredService<RecipientStore>();
 
