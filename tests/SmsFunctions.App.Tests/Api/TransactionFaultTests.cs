@@ -90,6 +90,52 @@ public sealed class TransactionFaultTests(SmsAppFixture app)
     }
 
     [Fact]
+    public async Task AnAddWhoseRequestDiedAfterTheDebitIsNotChargedAgainByItsRetry()
+    {
+        var customer = await app.CreateCustomerAsync(10m);
+        var id = (await customer.SendOkAsync(new { sender = "MyCompany", recipient = Numbers.Mobile(9_000_003), body = "x", options = new { transaction = true } }))["id"]!.GetValue<string>();
+        Assert.Equal(9.95m, await customer.CreditAsync());
+        string[] added = [Numbers.Mobile(8_200_001), Numbers.Mobile(8_200_002)];
+
+        // A first PUT took the charge for its two numbers (0.05 each) and died before it stored a row: what it left.
+        var message = (await app.Services.GetRequiredServiceFor<MessageStore>().GetAsync(customer.AccountId, id, Ct))!;
+        var changeId = SmsFunctions.App.Api.Messages.MessageEditor.ChangeIdOf(message, added.Select(n => (n, 0.05m)));
+        var first = await Ledger.TryDebitAsync(customer.AccountId, 0.10m, LedgerKinds.Charge, id, changeId: "charge:" + changeId, at: message.UpdatedAt, cancellationToken: Ct);
+        Assert.True(first.Succeeded);
+        Assert.Equal(9.85m, await customer.CreditAsync());
+
+        // Its retry (same numbers, message unchanged) stores them without charging them again.
+        using (var retry = await customer.Client.PutAsJsonAsync($"/api/messages/{id}", new { recipients = added }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        }
+
+        Assert.Equal(9.85m, await customer.CreditAsync());
+        var (_, price, sending) = await CloseAndCountAsync(customer, id);
+        Assert.Equal(3, sending);
+        Assert.Equal(0.15m, price);
+
+        // A later add of other numbers is a new charge.
+        var other = (await customer.SendOkAsync(new { sender = "MyCompany", recipient = Numbers.Mobile(9_000_004), body = "x", options = new { transaction = true } }))["id"]!.GetValue<string>();
+        using (var add = await customer.Client.PutAsJsonAsync($"/api/messages/{other}", new { recipients = added }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, add.StatusCode);
+        }
+
+        Assert.Equal(9.70m, await customer.CreditAsync());
+    }
+
+    private async Task<(Dictionary<string, int> States, decimal SendingPrice, int Sending)> CloseAndCountAsync(Infrastructure.Customer customer, string id)
+    {
+        using (var closed = await customer.Client.PutAsJsonAsync($"/api/messages/{id}", new { transaction = false }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+        }
+
+        return await RowsAsync(id);
+    }
+
+    [Fact]
     public async Task APenaltyTakenByARequestThatDiedIsNotTakenAgainByItsRetry()
     {
         var term = "forbidden" + Guid.NewGuid().ToString("N")[..6];

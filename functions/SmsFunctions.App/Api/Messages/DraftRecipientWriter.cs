@@ -14,7 +14,7 @@ namespace SmsFunctions.App.Api.Messages;
 public sealed class DraftRecipientWriter(RecipientStore recipients, SmsTables tables, TimeProvider time)
 {
     private const int WriteAttempts = 3;
-    private const int Concurrency = 8;
+    private const int Concurrency = 16;
 
     /// <summary>
     /// Inserts new DRAFT rows (insert, never upsert: a retried or late write can neither double a row nor turn a row

@@ -280,12 +280,15 @@ public sealed class MessageEditor(
     private static decimal PriceOf(IEnumerable<RecipientEntity> rows) => PriceCalculator.Round(rows.Sum(r => TableValues.ParseMoney(r.Price)));
 
     /// <summary><c>{messageId}:{hash}</c> of the message's version (ETag) and the valid numbers asked for, with their prices.</summary>
-    internal static string ChangeIdOf(MessageEntity message, SendPlan plan)
+    internal static string ChangeIdOf(MessageEntity message, SendPlan plan) =>
+        ChangeIdOf(message, plan.Recipients.Select(r => (r.Number, r.Price)));
+
+    internal static string ChangeIdOf(MessageEntity message, IEnumerable<(string Number, decimal Price)> recipients)
     {
         var text = new System.Text.StringBuilder(message.ETag.ToString());
-        foreach (var r in plan.Recipients.OrderBy(r => r.Number, StringComparer.Ordinal))
+        foreach (var (number, price) in recipients.OrderBy(r => r.Number, StringComparer.Ordinal))
         {
-            text.Append('|').Append(r.Number).Append('=').Append(TableValues.Money(r.Price));
+            text.Append('|').Append(number).Append('=').Append(TableValues.Money(price));
         }
 
         var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
