@@ -53,8 +53,8 @@ public sealed class CancelFaultTests(CancelFaultFixture fixture) : IClassFixture
         var callbacks = await fixture.Webhooks.WaitForAsync(r => r.Path == hook.AbsolutePath && Field(r, "state") == "CANCELED", numbers.Length, TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(numbers.Order(StringComparer.Ordinal), callbacks.Select(c => Field(c, "recipient")).Order(StringComparer.Ordinal));
 
-        // Replays wait CancelFaultFixture.ReplayDelaySeconds; give a doubled one time to show itself (bounded).
-        await Task.Delay(TimeSpan.FromSeconds(CancelFaultFixture.ReplayDelaySeconds * 2), Ct);
+        // The cancel's replays wait CancelFaultFixture.CancelReplayDelaySeconds; give a doubled one time to show itself (bounded).
+        await Task.Delay(TimeSpan.FromSeconds(CancelFaultFixture.CancelReplayDelaySeconds + 2), Ct);
         Assert.Equal(numbers.Length, fixture.Webhooks.Requests.Count(r => r.Path == hook.AbsolutePath && Field(r, "state") == "CANCELED"));
     }
 
@@ -218,6 +218,9 @@ public sealed class CancelFaultFixture : IAsyncLifetime
 {
     public const double ReplayDelaySeconds = 2;
 
+    /// <summary>The cancel's own replays: long enough for its callbacks to be on record on a busy 2-core machine.</summary>
+    public const double CancelReplayDelaySeconds = 5;
+
     private static readonly string[] Scopes = ["messages:send", "messages:read", "messages:cancel"];
 
     private WebApplication? _app;
@@ -253,6 +256,7 @@ public sealed class CancelFaultFixture : IAsyncLifetime
                 ["Sms:Callbacks:AllowPrivateNetworks"] = "true",
                 ["Sms:Callbacks:FirstRetryDelaySeconds"] = "0.3",
                 ["Sms:Callbacks:ReplayDelaySeconds"] = ReplayDelaySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Sms:Callbacks:CancelReplayDelaySeconds"] = CancelReplayDelaySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Sms:Runtime:IdlePollMaxMilliseconds"] = "200",
                 ["Sms:Carriers:Sandbox:ReceiptDelayMilliseconds"] = "20",
                 ["Logging:LogLevel:Default"] = "Warning",

@@ -13,7 +13,8 @@ namespace SmsFunctions.App.Api.Messages;
 /// alone and reported. Seed 003: cancelling does not refund.
 /// <para>
 /// Order, so that a crash (or an error) at any point strands nothing: (1) the CANCELED callbacks are queued as
-/// delayed replays <em>before</em> anything changes — the intent; each goes out only if its recipient did end
+/// replays delayed by <see cref="SmsFunctions.App.Callbacks.CallbackOptions.CancelReplayDelaySeconds"/>
+/// <em>before</em> anything changes — the intent; each goes out only if its recipient did end
 /// CANCELED and no attempt for it is on record, so the webhook of a cancel whose process died between the state
 /// change and the queue send still arrives; (2) the recipients are canceled; (3) the message's state is written,
 /// marked <see cref="DispatchStates.Canceling"/> when final; (4) the callbacks are queued at once; (5) the outbox
@@ -29,6 +30,7 @@ public sealed partial class MessageCanceller(
     ScheduleIndex schedule,
     CreditLedger ledger,
     SmsFunctions.App.Pipeline.CallbackEnqueuer callbacks,
+    Microsoft.Extensions.Options.IOptionsMonitor<SmsFunctions.App.Callbacks.CallbackOptions> callbackOptions,
     TimeProvider time,
     ILogger<MessageCanceller> logger)
 {
@@ -63,7 +65,8 @@ public sealed partial class MessageCanceller(
         {
             // (1) The intent: raised before any recipient changes, so no crash can fall between a CANCELED state and
             // its callback. If this send fails nothing has changed yet and the error is the answer.
-            await callbacks.EnqueueAsync(CanceledEvents(accountId, messageId, all, wasCancelable, now, replay: true), cancellationToken: cancellationToken);
+            var delay = TimeSpan.FromSeconds(Math.Max(0, callbackOptions.CurrentValue.CancelReplayDelaySeconds));
+            await callbacks.EnqueueAsync(CanceledEvents(accountId, messageId, all, wasCancelable, now, replay: true), delay, cancellationToken);
         }
 
         // From here on the cancel finishes whatever the client does.
