@@ -34,7 +34,9 @@ public sealed class DraftRecipientWriter(RecipientStore recipients, SmsTables ta
                 await recipients.InsertNewAsync(messageId, rows, CancellationToken.None);
                 return (rows, [], null);
             }
-            catch (Exception ex) when (ex is RequestFailedException or IOException or TimeoutException or OperationCanceledException)
+#pragma warning disable CA1031 // Whatever failed (the SDK gives up with an AggregateException), what is stored is read back below.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 error = ex;
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * (attempt + 1)), time, CancellationToken.None);
