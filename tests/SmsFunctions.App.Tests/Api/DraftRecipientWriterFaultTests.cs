@@ -78,6 +78,33 @@ public sealed class DraftRecipientWriterFaultTests(SmsAppFixture app)
         Assert.Null(again.Error);
         Assert.Equal(rows.Count, (await store.NumbersAsync(id, Ct)).Count);
     }
+
+    [Fact]
+    public async Task AnAddOverlappingACloseWithdrawsOnlyTheRowsTheCloseDidNotTake()
+    {
+        var (writer, store, _) = await WriterAsync();
+        var id = MessageId.New(TimeProvider.System);
+        var rows = Rows(300);
+        var early = rows.Take(120).ToList();
+        var late = rows.Skip(120).ToList();
+
+        // The add has stored some rows when the transaction closes; the rest land after the close.
+        Assert.Null((await writer.InsertAsync(id, early)).Error);
+        var sending = await writer.CloseAsync(id, SmsFunctions.Core.Lifecycle.RecipientState.Queued, DateTimeOffset.UtcNow);
+        Assert.Equal(early.Count, sending.Count);
+        Assert.Null((await writer.InsertAsync(id, late)).Error);
+
+        // The add finds the transaction closed: it withdraws (and may refund) exactly the rows the close did not take.
+        var withdrawn = await writer.WithdrawAsync(id, rows.Select(r => r.Number).ToHashSet(StringComparer.Ordinal));
+        Assert.Equal(late.Select(r => r.Number).Order(StringComparer.Ordinal), withdrawn.Select(r => r.Number).Order(StringComparer.Ordinal));
+        var left = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var row in store.QueryAsync(id, cancellationToken: Ct)) { left[row.Number] = row.State; }
+        Assert.Equal(early.Count, left.Count);
+        Assert.All(left.Values, state => Assert.Equal("QUEUED", state));
+
+        // Withdrawing again (a retry) finds nothing more to take back.
+        Assert.Empty(await writer.WithdrawAsync(id, rows.Select(r => r.Number).ToHashSet(StringComparer.Ordinal)));
+    }
 }
 
 /// <summary>Faults on entity-group transactions (<c>POST …/$batch</c>), one SDK try at a time.</summary>

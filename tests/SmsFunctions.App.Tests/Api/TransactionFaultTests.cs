@@ -77,6 +77,7 @@ public sealed class TransactionFaultTests(SmsAppFixture app)
             if (!rows.States.ContainsKey("DRAFT") && charged == rows.SendingPrice) { break; }
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"{rows.Sending} recipients sent, {charged} charged, states: {string.Join(", ", rows.States.Select(s => $"{s.Key}={s.Value}"))}");
         Assert.Equal(rows.SendingPrice, charged);
         Assert.False(rows.States.TryGetValue("DRAFT", out var drafts), $"Rows left as drafts in a closed transaction: {drafts}");
         Assert.True(rows.Sending > 1, "Nothing was added: the delays did not exercise the write.");
