@@ -84,7 +84,7 @@ public sealed class CancelFaultTests(CancelFaultFixture fixture) : IClassFixture
 
         using (var first = await DeleteAsync(customer, id, Ct))
         {
-            Assert.Equal(HttpStatusCode.InternalServerError, first.StatusCode);
+            Assert.True((int)first.StatusCode >= 500, $"The failed DELETE answered {(int)first.StatusCode}.");
         }
 
         Assert.Equal(0, fixture.Queues.Armed);

@@ -205,9 +205,9 @@ public sealed class MessageEditor(
         if (writeError is not null)
         {
             // Rows certainly not written are refunded (the message has changed since, so retrying adds them as a new charge).
+            // Storage's own error is the answer (503: the retry adds the rest).
             await RefundAsync(account.Id, message.Id, PriceOf(missing), changeId, at);
-            throw new InvalidOperationException(
-                $"{missing.Count} of {rows.Count} recipients of message {message.Id} could not be stored and were refunded; the others were added.", writeError);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeError);
         }
 
         return null;
