@@ -24,4 +24,9 @@ public sealed class CallbackOptions
     /// <summary>A replayed callback (raised again for a state already stored, in case a crash lost the first) waits
     /// this long, so the first one, if it was queued, has its attempt on record and the replay is dropped.</summary>
     public double ReplayDelaySeconds { get; set; } = 30;
+
+    /// <summary>The CANCELED callbacks a cancel queues before it changes anything (in case the process dies before it
+    /// queues them for real) wait this long: past the end of a large cancel and the delivery of its own callbacks, so
+    /// that they find those on record and are dropped, and only stand in for callbacks that were lost.</summary>
+    public double CancelReplayDelaySeconds { get; set; } = 300;
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using SmsFunctions.App.Pipeline;
 using SmsFunctions.App.Telemetry;
 using SmsFunctions.App.Triggers;
+using SmsFunctions.Core.Lifecycle;
 using SmsFunctions.Core.Retry;
 using SmsFunctions.Queues;
 using SmsFunctions.Storage.Accounts;
@@ -30,6 +31,8 @@ public sealed partial class DeliverCallbackHandler(
     TimeProvider time,
     ILogger<DeliverCallbackHandler> logger) : IQueueMessageHandler
 {
+    private static readonly string CanceledState = RecipientState.Canceled.ToApiName();
+
     private static readonly ConcurrentDictionary<string, (string Secret, DateTimeOffset Until)> Secrets = new(StringComparer.Ordinal);
 
     public async Task<QueueHandlingResult> HandleAsync(ReceivedQueueMessage message, CancellationToken cancellationToken)
@@ -84,7 +87,23 @@ public sealed partial class DeliverCallbackHandler(
             return; // The callback for this state went out (or is being retried) before: nothing was lost.
         }
 
-        var recipient = writer.Remembered(e.MessageId, e.Recipient) ?? await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
+        RecipientEntity? recipient;
+        if (e.Replay && e.State == CanceledState)
+        {
+            // A CANCELED replay is queued before the cancel decides (its intent): it reports only a recipient that did
+            // end CANCELED (a dispatcher may have claimed it first, or the process died before the change).
+            recipient = await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
+            if (recipient?.State != CanceledState)
+            {
+                LogReplayNotCanceled(logger, e.MessageId, e.Recipient, recipient?.State);
+                return;
+            }
+        }
+        else
+        {
+            recipient = writer.Remembered(e.MessageId, e.Recipient) ?? await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
+        }
+
         var secret = await SecretAsync(e.AccountId, cancellationToken);
         var view = MessageView.ForRecipient(header, recipient, e.State);
         var (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, cancellationToken);
@@ -128,6 +147,9 @@ public sealed partial class DeliverCallbackHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} was already sent; skipped")]
     private static partial void LogReplaySkipped(ILogger logger, string messageId, string recipient, string state);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed CANCELED callback for {Recipient} of {MessageId} dropped: the recipient is {State}")]
+    private static partial void LogReplayNotCanceled(ILogger logger, string messageId, string recipient, string? state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback message {QueueMessageId} is malformed and was dropped: {Error}")]
     private static partial void LogMalformed(ILogger logger, string queueMessageId, string error);

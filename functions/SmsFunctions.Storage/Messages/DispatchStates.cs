@@ -14,4 +14,8 @@ public static class DispatchStates
 
     /// <summary>Nothing to dispatch: a draft, a blocked message or a cancelled one.</summary>
     public const string None = "None";
+
+    /// <summary>A cancellation wrote the message's final state and has not finished yet (callbacks queued, outbox row
+    /// removed): a repeated <c>DELETE</c> finishes it instead of answering that there is nothing left to cancel.</summary>
+    public const string Canceling = "Canceling";
 }

@@ -11,6 +11,18 @@ namespace SmsFunctions.App.Api.Messages;
 /// <c>DELETE /messages/{id}</c>: cancels every recipient not yet handed to a carrier (DRAFT, SCHEDULED, QUEUED), each
 /// change ETag-guarded so a dispatcher's claim and a cancellation cannot both win. Recipients already sent are left
 /// alone and reported. Seed 003: cancelling does not refund.
+/// <para>
+/// Order, so that a crash (or an error) at any point strands nothing: (1) the CANCELED callbacks are queued as
+/// replays delayed by <see cref="SmsFunctions.App.Callbacks.CallbackOptions.CancelReplayDelaySeconds"/>
+/// <em>before</em> anything changes — the intent; each goes out only if its recipient did end
+/// CANCELED and no attempt for it is on record, so the webhook of a cancel whose process died between the state
+/// change and the queue send still arrives; (2) the recipients are canceled; (3) the message's state is written,
+/// marked <see cref="DispatchStates.Canceling"/> when final; (4) the callbacks are queued at once; (5) the outbox
+/// (Schedule) row is removed, last: until then the sweep still hands the message on, so recipients the cancel did
+/// not reach are sent rather than left charged and forgotten; (6) the mark is cleared. Once (1) is done the
+/// client's token is no longer used: a cancel that started finishes. A repeated <c>DELETE</c> after a crash finishes
+/// the job (the mark says so) instead of answering 409.
+/// </para>
 /// </summary>
 public sealed partial class MessageCanceller(
     MessageStore messages,
@@ -18,6 +30,7 @@ public sealed partial class MessageCanceller(
     ScheduleIndex schedule,
     CreditLedger ledger,
     SmsFunctions.App.Pipeline.CallbackEnqueuer callbacks,
+    Microsoft.Extensions.Options.IOptionsMonitor<SmsFunctions.App.Callbacks.CallbackOptions> callbackOptions,
     TimeProvider time,
     ILogger<MessageCanceller> logger)
 {
@@ -33,15 +46,10 @@ public sealed partial class MessageCanceller(
             return ApiOutcome.Fail(MessagesApi.NotFound(messageId));
         }
 
-        if (!LifecycleApiNames.TryParseApiName(message.State, out MessageState state) || state.IsTerminal())
+        var unfinished = message.DispatchState == DispatchStates.Canceling;
+        if (!unfinished && (!LifecycleApiNames.TryParseApiName(message.State, out MessageState state) || state.IsTerminal()))
         {
             return ApiOutcome.Fail(NotCancelable(messageId, $"The message is {message.State}; there is nothing left to cancel."));
-        }
-
-        // Take the outbox row away first so that the scheduler does not hand the message on while we cancel.
-        if (message.DueAt is { } dueAt)
-        {
-            await schedule.RemoveAsync(messageId, dueAt, cancellationToken);
         }
 
         var all = new List<RecipientEntity>();
@@ -51,20 +59,18 @@ public sealed partial class MessageCanceller(
         }
 
         var now = time.GetUtcNow();
-        var results = new RecipientState[all.Count];
         var wasCancelable = all.Select(r => Parse(r.State).IsCancelable()).ToArray();
-        var chunks = Enumerable.Range(0, (all.Count + 99) / 100);
-        await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (chunk, ct) =>
+        var reported = !string.IsNullOrEmpty(message.CallbackJson);
+        if (reported)
         {
-            var start = chunk * 100;
-            var slice = all.GetRange(start, Math.Min(100, all.Count - start));
-            await CancelChunkAsync(messageId, slice, now, ct);
-            for (var i = 0; i < slice.Count; i++)
-            {
-                results[start + i] = Parse(slice[i].State);
-            }
-        });
+            // (1) The intent: raised before any recipient changes, so no crash can fall between a CANCELED state and
+            // its callback. If this send fails nothing has changed yet and the error is the answer.
+            var delay = TimeSpan.FromSeconds(Math.Max(0, callbackOptions.CurrentValue.CancelReplayDelaySeconds));
+            await callbacks.EnqueueAsync(CanceledEvents(accountId, messageId, all, wasCancelable, now, replay: true), delay, cancellationToken);
+        }
 
+        // From here on the cancel finishes whatever the client does.
+        var results = await CancelRecipientsAsync(messageId, all, now, CancellationToken.None);
         var counts = default(RecipientStateCounts);
         var notCanceled = new List<RecipientSummaryView>();
         var canceledNow = 0;
@@ -82,20 +88,32 @@ public sealed partial class MessageCanceller(
         }
 
         var rolled = MessageStateRollup.From(counts);
-        await UpdateMessageAsync(accountId, messageId, rolled, counts, now, cancellationToken);
-        if (canceledNow > 0 && !string.IsNullOrEmpty(message.CallbackJson))
+        var marked = await UpdateMessageAsync(accountId, messageId, rolled, counts, now, CancellationToken.None);
+        if (reported)
         {
-            // CANCELED is a final state like any other: the webhook hears of it (one event per recipient canceled now).
-            var events = new List<SmsFunctions.App.Pipeline.CallbackEvent>(canceledNow);
-            for (var i = 0; i < all.Count; i++)
+            // (4) Right away; should this fail, the intent of (1) still reports them.
+            var events = CanceledEvents(accountId, messageId, all, wasCancelable, now, replay: false, results);
+            try
             {
-                if (results[i] == RecipientState.Canceled && wasCancelable[i])
-                {
-                    events.Add(new SmsFunctions.App.Pipeline.CallbackEvent(accountId, messageId, all[i].Number, RecipientState.Canceled.ToApiName(), now));
-                }
+                await callbacks.EnqueueAsync(events, cancellationToken: CancellationToken.None);
             }
+#pragma warning disable CA1031 // The replays queued in (1) report these recipients; the cancel itself succeeded.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogCallbacksDeferred(messageId, events.Count, ex.Message);
+            }
+        }
 
-            await callbacks.EnqueueAsync(events, cancellationToken: CancellationToken.None);
+        // (5) Last: the outbox row. (6) Then the mark that a repeated DELETE would finish.
+        if (message.DueAt is { } dueAt)
+        {
+            await schedule.RemoveAsync(messageId, dueAt, CancellationToken.None);
+        }
+
+        if (marked is not null)
+        {
+            await FinishAsync(accountId, messageId, counts, marked, CancellationToken.None);
         }
 
         LogCanceled(messageId, accountId, canceledNow, all.Count - canceledNow);
@@ -105,9 +123,46 @@ public sealed partial class MessageCanceller(
             return ApiOutcome.Fail(NotCancelable(messageId, "Every recipient has already been handed to a carrier."));
         }
 
-        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
+        var credit = await ledger.GetBalanceAsync(accountId, CancellationToken.None);
         var data = new CancellationView(messageId, rolled.ToApiName(), canceledNow, all.Count - canceledNow, notCanceled);
         return ApiOutcome.Success(StatusCodes.Status200OK, ApiEnvelope.Ok(data, $"{messageId} Deleted", credit));
+    }
+
+    /// <summary>
+    /// CANCELED events for the recipients this cancel changes: before it (<paramref name="results"/> null: every
+    /// cancelable recipient, as replays) or after it (those it did cancel).
+    /// </summary>
+    private static List<SmsFunctions.App.Pipeline.CallbackEvent> CanceledEvents(
+        string accountId, string messageId, List<RecipientEntity> all, bool[] wasCancelable, DateTimeOffset now, bool replay, RecipientState[]? results = null)
+    {
+        var events = new List<SmsFunctions.App.Pipeline.CallbackEvent>();
+        for (var i = 0; i < all.Count; i++)
+        {
+            if (wasCancelable[i] && (results is null || results[i] == RecipientState.Canceled))
+            {
+                events.Add(new SmsFunctions.App.Pipeline.CallbackEvent(accountId, messageId, all[i].Number, RecipientState.Canceled.ToApiName(), now, Replay: replay));
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>Cancels every cancelable recipient of <paramref name="all"/> (rows updated in place); each one's state afterwards.</summary>
+    private async Task<RecipientState[]> CancelRecipientsAsync(string messageId, List<RecipientEntity> all, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var results = new RecipientState[all.Count];
+        var chunks = Enumerable.Range(0, (all.Count + 99) / 100);
+        await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (chunk, ct) =>
+        {
+            var start = chunk * 100;
+            var slice = all.GetRange(start, Math.Min(100, all.Count - start));
+            await CancelChunkAsync(messageId, slice, now, ct);
+            for (var i = 0; i < slice.Count; i++)
+            {
+                results[start + i] = Parse(slice[i].State);
+            }
+        });
+        return results;
     }
 
     private async Task CancelChunkAsync(string messageId, List<RecipientEntity> slice, DateTimeOffset now, CancellationToken cancellationToken)
@@ -158,29 +213,58 @@ public sealed partial class MessageCanceller(
         }
     }
 
-    private async Task UpdateMessageAsync(string accountId, string messageId, MessageState rolled, RecipientStateCounts counts, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// (3) Writes the rolled-up state and counts. A final state is marked <see cref="DispatchStates.Canceling"/> until
+    /// <see cref="FinishAsync"/>; returns the written message in that case, else null.
+    /// </summary>
+    private async Task<MessageEntity?> UpdateMessageAsync(string accountId, string messageId, MessageState rolled, RecipientStateCounts counts, DateTimeOffset now, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var message = await messages.GetAsync(accountId, messageId, cancellationToken);
             if (message is null)
             {
-                return;
+                return null;
             }
 
             message.State = rolled.ToApiName();
             message.StateCountsJson = MessageJson.Serialize(MessageJson.Counts(counts));
-            message.CancelledAt = now;
+            message.CancelledAt ??= now;
             message.UpdatedAt = now;
-            if (counts.Canceled == counts.Total)
+            if (rolled.IsTerminal())
             {
-                message.DispatchState = DispatchStates.None;
+                message.DispatchState = DispatchStates.Canceling;
             }
 
             if (await messages.TryReplaceAsync(message, cancellationToken))
             {
+                return rolled.IsTerminal() ? message : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>(6) Clears the <see cref="DispatchStates.Canceling"/> mark: nothing is left to do for this cancel.</summary>
+    private async Task FinishAsync(string accountId, string messageId, RecipientStateCounts counts, MessageEntity written, CancellationToken cancellationToken)
+    {
+        var dispatchState = counts.Canceled == counts.Total ? DispatchStates.None : DispatchStates.Dispatched;
+        var etag = written.ETag;
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var patch = new Azure.Data.Tables.TableEntity(written.PartitionKey, written.RowKey) { [nameof(MessageEntity.DispatchState)] = dispatchState };
+            if (await messages.TryMergeAsync(patch, etag, cancellationToken) is not null)
+            {
                 return;
             }
+
+            var current = await messages.GetAsync(accountId, messageId, cancellationToken);
+            if (current is null || current.DispatchState != DispatchStates.Canceling)
+            {
+                return;
+            }
+
+            etag = current.ETag;
         }
     }
 
@@ -196,6 +280,9 @@ public sealed partial class MessageCanceller(
     private static IResult NotCancelable(string messageId, string reason) => ApiProblem.Create(
         StatusCodes.Status409Conflict, ApiErrorCodes.MessageNotCancelable, "The message cannot be canceled.", reason,
         new Dictionary<string, object?> { ["messageId"] = messageId });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Canceled message {MessageId}, but its {Count} CANCELED callbacks could not be queued now ({Error}); the replays queued before the cancel report them")]
+    private partial void LogCallbacksDeferred(string messageId, int count, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Canceled message {MessageId} of {AccountId}: {Canceled} recipients canceled, {Kept} already sent")]
     private partial void LogCanceled(string messageId, string accountId, int canceled, int kept);

@@ -16,6 +16,14 @@ namespace SmsFunctions.App.Api.Messages;
 /// <c>PUT /messages/{id}</c> (seed 003 "Integrazione dei messaggi"): while a transaction is open, add recipients
 /// (priced and charged as added), change <c>scheduledAt</c>, and close it with <c>transaction: false</c>; for a
 /// scheduled message not yet queued, move <c>scheduledAt</c>. Anything else is a 409 with the reason.
+/// <para>
+/// Money and rows agree whatever the client or storage does: the debit of an add carries a change id derived from
+/// the message's version and the numbers asked for, so a retried request is charged once; after it nothing is
+/// written with the client's token (a client that hangs up does not stop the rows it paid for); a refund is made only
+/// for rows known not to be there (never written, or withdrawn because the transaction closed meanwhile) — a row
+/// whose write has an unknown outcome stays charged, and if it is there it is sent. Closing sends exactly the rows
+/// present, and the message's count and total are theirs.
+/// </para>
 /// </summary>
 public sealed class MessageEditor(
     MessageService service,
@@ -28,9 +36,12 @@ public sealed class MessageEditor(
     PriceListProvider prices,
     IOptions<ApiOptions> apiOptions,
     IOptions<PricingOptions> pricing,
+    SmsTables tables,
     TimeProvider time)
 {
     private const int MaxAttempts = 10;
+    private const int LedgerAttempts = 2;
+    private readonly DraftRecipientWriter drafts = new(recipients, tables, time);
     private static readonly string Draft = MessageState.Draft.ToApiName();
     private static readonly string Scheduled = MessageState.Scheduled.ToApiName();
 
@@ -101,6 +112,9 @@ public sealed class MessageEditor(
             {
                 return outcome;
             }
+
+            // The add is paid for and stored: the rest of the request finishes whatever the client does.
+            cancellationToken = CancellationToken.None;
         }
 
         for (var attempt = 0; request.ScheduledAt is { } at && attempt < MaxAttempts; attempt++)
@@ -159,93 +173,170 @@ public sealed class MessageEditor(
             return null;
         }
 
-        var debit = await ledger.TryDebitAsync(account.Id, freshPlan.TotalPrice, LedgerKinds.Charge, message.Id, cancellationToken: cancellationToken);
+        // Derived from the message's version and the numbers asked for: the same request retried after an error or
+        // a lost answer (the message unchanged) is the same charge, applied once; anything else is a new one.
+        // Its time is the message version's, so that the ledger line of a charge made long ago is found again (verify).
+        // Throws only when storage did not answer for a long while: then the outcome is unknown and the client's
+        // retry of this request, same change, settles it.
+        var changeId = ChangeIdOf(message, plan);
+        var at = message.UpdatedAt;
+        var debit = await ledger.TryDebitAsync(account.Id, freshPlan.TotalPrice, LedgerKinds.Charge, message.Id,
+            changeId: "charge:" + changeId, at: at, verify: true, cancellationToken: CancellationToken.None);
         if (!debit.Succeeded)
         {
             return ApiOutcome.Fail(MessageService.InsufficientCredit(freshPlan.TotalPrice, debit, priceList.Currency));
         }
 
-        try
+        // Paid: from here on nothing takes the client's token.
+        var rows = MessageService.RecipientRows(message.Id, account.Id, freshPlan, RecipientState.Draft, now);
+        var (written, missing, writeError) = await drafts.InsertAsync(message.Id, rows);
+        var committed = await CommitAddAsync(account.Id, message.Id, written, plan, now);
+        if (!committed)
         {
-            var rows = MessageService.RecipientRows(message.Id, account.Id, freshPlan, RecipientState.Draft, now);
-            await recipients.UpsertAsync(message.Id, rows, cancellationToken);
-            for (var attempt = 0; ; attempt++)
+            // The transaction closed (or the message was canceled or blocked) while the rows were being written: what
+            // the close took is sent and stays charged; the rest is withdrawn and refunded.
+            var withdrawn = await drafts.WithdrawAsync(message.Id, written.Select(r => r.Number).ToHashSet(StringComparer.Ordinal));
+            var refund = PriceOf(missing) + PriceOf(withdrawn);
+            await RefundAsync(account.Id, message.Id, refund, changeId, at);
+            return ApiOutcome.Fail(Conflict(message.Id,
+                $"The transaction was closed while recipients were being added: {written.Count - withdrawn.Count} of them were taken and sent, {missing.Count + withdrawn.Count} were not added and their {TableValues.Money(refund)} refunded."));
+        }
+
+        if (writeError is not null)
+        {
+            // Rows certainly not written are refunded (the message has changed since, so retrying adds them as a new charge).
+            // Storage's own error is the answer (503: the retry adds the rest).
+            await RefundAsync(account.Id, message.Id, PriceOf(missing), changeId, at);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeError);
+        }
+
+        return null;
+    }
+
+    /// <summary>Counts the rows just written on the message, if it is still an open transaction; false when it is not.</summary>
+    private async Task<bool> CommitAddAsync(string accountId, string messageId, IReadOnlyList<RecipientEntity> written, SendPlan plan, DateTimeOffset now)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await messages.GetAsync(accountId, messageId, CancellationToken.None);
+            if (current is null || current.State != Draft)
             {
-                var current = await messages.GetAsync(account.Id, message.Id, cancellationToken)
-                              ?? throw new InvalidOperationException($"Message {message.Id} disappeared.");
-                if (current.State != Draft)
-                {
-                    throw new InvalidOperationException($"Message {message.Id} left DRAFT while recipients were being added.");
-                }
+                return false;
+            }
 
-                current.RecipientCount += fresh.Count;
-                current.TotalPrice = TableValues.Money(TableValues.ParseMoney(current.TotalPrice) + freshPlan.TotalPrice);
-                current.InvalidRecipientCount += plan.InvalidRecipients.Count;
-                var invalid = (MessageJson.Deserialize<List<InvalidRecipientView>>(current.InvalidRecipientsJson) ?? [])
-                    .Concat(plan.InvalidRecipients.Select(i => new InvalidRecipientView(i.Input, i.Code, i.Reason)))
-                    .Take(MessageJson.MaxStoredInvalidRecipients).ToList();
-                current.InvalidRecipientsJson = invalid.Count == 0 ? null : MessageJson.Serialize(invalid);
-                if (current.Recipient is null && fresh.Count > 0)
-                {
-                    current.Recipient = fresh[0].Number;
-                    current.InternationalPrefix = fresh[0].Recipient.InternationalPrefix;
-                    current.CountryCode = fresh[0].Recipient.CountryCode;
-                }
+            current.RecipientCount += written.Count;
+            current.TotalPrice = TableValues.Money(TableValues.ParseMoney(current.TotalPrice) + PriceOf(written));
+            current.InvalidRecipientCount += plan.InvalidRecipients.Count;
+            var invalid = (MessageJson.Deserialize<List<InvalidRecipientView>>(current.InvalidRecipientsJson) ?? [])
+                .Concat(plan.InvalidRecipients.Select(i => new InvalidRecipientView(i.Input, i.Code, i.Reason)))
+                .Take(MessageJson.MaxStoredInvalidRecipients).ToList();
+            current.InvalidRecipientsJson = invalid.Count == 0 ? null : MessageJson.Serialize(invalid);
+            if (current.Recipient is null && written.Count > 0)
+            {
+                current.Recipient = written[0].Number;
+                current.InternationalPrefix = plan.Recipients.FirstOrDefault(r => r.Number == written[0].Number)?.Recipient.InternationalPrefix;
+                current.CountryCode = written[0].CountryCode;
+            }
 
-                current.CharactersCount = Math.Max(current.CharactersCount, plan.CharactersCount);
-                current.MessageCount = Math.Max(current.MessageCount, plan.MessageCount);
-                current.UpdatedAt = now;
-                if (await messages.TryReplaceAsync(current, cancellationToken))
-                {
-                    return null;
-                }
+            current.CharactersCount = Math.Max(current.CharactersCount, plan.CharactersCount);
+            current.MessageCount = Math.Max(current.MessageCount, plan.MessageCount);
+            current.UpdatedAt = now;
+            if (await messages.TryReplaceAsync(current, CancellationToken.None))
+            {
+                return true;
+            }
 
-                if (attempt >= MaxAttempts)
-                {
-                    throw new InvalidOperationException($"Message {message.Id} kept changing while recipients were being added.");
-                }
+            if (attempt >= MaxAttempts)
+            {
+                // The rows are there and paid for: the close sends them whatever the message row says.
+                throw new InvalidOperationException($"Message {messageId} kept changing while recipients were being added.");
             }
         }
-        catch
+    }
+
+    /// <summary>Refunds rows known not to be there, once per charge (<c>refund:{charge's id}</c>). A call that throws
+    /// has an unknown outcome: it is tried once more with the same id, never undone.</summary>
+    private async Task RefundAsync(string accountId, string messageId, decimal amount, string changeId, DateTimeOffset at)
+    {
+        if (amount <= 0)
         {
-            await service.RefundAsync(account.Id, freshPlan.TotalPrice, message.Id);
-            throw;
+            return;
         }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: "refund:" + changeId, at: at, verify: true, cancellationToken: CancellationToken.None);
+                return;
+            }
+            catch (LedgerUnavailableException) when (attempt < LedgerAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt), time, CancellationToken.None);
+            }
+        }
+    }
+
+    private static decimal PriceOf(IEnumerable<RecipientEntity> rows) => PriceCalculator.Round(rows.Sum(r => TableValues.ParseMoney(r.Price)));
+
+    /// <summary><c>{messageId}:{hash}</c> of the message's version (ETag) and the valid numbers asked for, with their prices.</summary>
+    internal static string ChangeIdOf(MessageEntity message, SendPlan plan) =>
+        ChangeIdOf(message, plan.Recipients.Select(r => (r.Number, r.Price)));
+
+    internal static string ChangeIdOf(MessageEntity message, IEnumerable<(string Number, decimal Price)> recipients)
+    {
+        var text = new System.Text.StringBuilder(message.ETag.ToString());
+        foreach (var (number, price) in recipients.OrderBy(r => r.Number, StringComparer.Ordinal))
+        {
+            text.Append('|').Append(number).Append('=').Append(TableValues.Money(price));
+        }
+
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+        return message.Id + ":" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
 
     private async Task<ApiOutcome> BlockDraftAsync(AccountEntity account, MessageEntity message, SendPlan plan, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        _ = cancellationToken; // Not used: the penalty is taken first, and what follows must happen with it.
         var penalty = PenaltyCalculator.PenaltyFor(Math.Max(1, plan.MessageCount), pricing.Value.PenaltyPerPart);
-        var taken = await ledger.DebitUpToAsync(account.Id, penalty, LedgerKinds.Penalty, message.Id, cancellationToken: cancellationToken);
+
+        // A message is blocked once: its penalty has one change id, so a retried request is not fined twice.
+        var taken = await ledger.DebitUpToAsync(account.Id, penalty, LedgerKinds.Penalty, message.Id,
+            changeId: MessageService.PenaltyId(message.Id), at: MessageId.CreatedAt(message.Id), verify: true, cancellationToken: CancellationToken.None);
         var current = message;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            current = await messages.GetAsync(account.Id, message.Id, cancellationToken) ?? message;
+            current = await messages.GetAsync(account.Id, message.Id, CancellationToken.None) ?? message;
             current.State = MessageState.Blocked.ToApiName();
             current.Blocklisted = true;
             current.BlocklistedReason = plan.Policy.Reason;
             current.Penalty = TableValues.Money(penalty);
             current.DispatchState = DispatchStates.None;
             current.UpdatedAt = now;
-            if (await messages.TryReplaceAsync(current, cancellationToken))
+            if (await messages.TryReplaceAsync(current, CancellationToken.None))
             {
                 break;
             }
         }
 
-        await accounts.SetBlockedAsync(account.Id, true, $"Message {message.Id} was blocked: {plan.Policy.Reason}", cancellationToken);
+        await accounts.SetBlockedAsync(account.Id, true, $"Message {message.Id} was blocked: {plan.Policy.Reason}", CancellationToken.None);
         var view = MessageViews.From(current);
         return ApiOutcome.Success(StatusCodes.Status200OK, new ApiEnvelope<MessageView>(view, false,
             $"Message blocked by the content policy: {plan.Policy.Reason} A penalty was charged and the account is blocked until an administrator unblocks it.",
             TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked));
     }
 
-    /// <summary>Closes the transaction: recipients DRAFT → QUEUED (or SCHEDULED), the message gets its Schedule row, the pipeline is told.</summary>
+    /// <summary>
+    /// Closes the transaction: recipients DRAFT → QUEUED (or SCHEDULED), then the outbox (Schedule) row, then the
+    /// message — so that a message that leaves DRAFT always has its outbox row — and the pipeline is told. The
+    /// message's count and total become those of the rows being sent: exactly what was paid for and is still there.
+    /// Once started it does not take the client's token.
+    /// </summary>
     private async Task<ApiOutcome> CloseAsync(string accountId, string messageId, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var message = await messages.GetAsync(accountId, messageId, cancellationToken)
+            var message = await messages.GetAsync(accountId, messageId, attempt == 0 ? cancellationToken : CancellationToken.None)
                           ?? throw new InvalidOperationException($"Message {messageId} disappeared.");
             if (message.State != Draft)
             {
@@ -258,29 +349,23 @@ public sealed class MessageEditor(
             var dueAt = scheduled ? message.ScheduledAt!.Value : now;
             var band = Enum.TryParse<PriorityBand>(message.Band, out var b) ? b : PriorityBand.Normal;
 
-            // Recipients first: until the message leaves DRAFT nothing else touches them.
-            var rows = new List<RecipientEntity>();
-            await foreach (var row in recipients.QueryAsync(messageId, RecipientState.Draft.ToApiName(), cancellationToken))
-            {
-                row.State = state.ToApiName();
-                row.UpdatedAt = now;
-                rows.Add(row);
-            }
-
-            await recipients.UpsertAsync(messageId, rows, cancellationToken);
+            // Recipients first: until the message leaves DRAFT nothing sends them.
+            var sending = await drafts.CloseAsync(messageId, state, now);
+            await schedule.AddAsync(accountId, messageId, dueAt, band, sending.Count, CancellationToken.None);
             message.State = MessageService.ToMessageState(state).ToApiName();
             message.DispatchState = DispatchStates.Pending;
             message.DueAt = dueAt;
             message.ValidUntil = message.ValidityPeriodMinutes is { } minutes ? dueAt.AddMinutes(minutes) : null;
+            message.RecipientCount = sending.Count;
+            message.TotalPrice = TableValues.Money(PriceOf(sending));
             message.UpdatedAt = now;
-            if (!await messages.TryReplaceAsync(message, cancellationToken))
+            if (!await messages.TryReplaceAsync(message, CancellationToken.None))
             {
-                continue;
+                continue; // The outbox row written is harmless: the sweep drops a row whose message is not due by it.
             }
 
-            await schedule.AddAsync(accountId, messageId, dueAt, band, message.RecipientCount, cancellationToken);
-            await service.NotifyAsync(new AcceptedMessage(accountId, messageId, dueAt, band, message.RecipientCount), cancellationToken);
-            return await UpdatedAsync(accountId, message, cancellationToken, scheduled ? "Transaction closed: Message Scheduled" : "Transaction closed: Message Queued");
+            await service.NotifyAsync(new AcceptedMessage(accountId, messageId, dueAt, band, message.RecipientCount), CancellationToken.None);
+            return await UpdatedAsync(accountId, message, CancellationToken.None, scheduled ? "Transaction closed: Message Scheduled" : "Transaction closed: Message Queued");
         }
 
         return ApiOutcome.Fail(Conflict(messageId, "The message kept changing; retry."));
