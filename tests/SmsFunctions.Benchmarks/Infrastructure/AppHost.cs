@@ -26,15 +26,23 @@ internal sealed class AppHost : IAsyncDisposable
     private static string? _builtDll;
     private readonly ChildProcess _process;
 
-    private AppHost(ChildProcess process, Uri baseUrl)
+    private AppHost(ChildProcess process, Uri baseUrl, AppProbe? probe)
     {
         _process = process;
         BaseUrl = baseUrl;
+        Probe = probe;
     }
 
     public Uri BaseUrl { get; }
 
     public int ProcessId => _process.Id;
+
+    /// <summary>The app's in-process counters (JIT, exceptions, GC), or null when the probe assembly is missing.</summary>
+    public AppProbe? Probe { get; }
+
+    /// <summary>The latest probe snapshot, or <see cref="ProbeSnapshot.Empty"/> without a probe.</summary>
+    public Task<ProbeSnapshot> ReadProbeAsync(CancellationToken cancellationToken) =>
+        Probe?.ReadAsync(cancellationToken) ?? Task.FromResult(ProbeSnapshot.Empty);
 
     public bool HasExited => _process.HasExited;
 
@@ -89,9 +97,19 @@ internal sealed class AppHost : IAsyncDisposable
             ["Sms__Telemetry__Console"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        AppProbe? probe = null;
+        if (File.Exists(AppProbe.HookAssembly))
+        {
+            // The startup hook publishes the app's JIT and exception counters without any change to the app.
+            probe = new AppProbe(Path.Combine(Path.GetTempPath(), "smsfunctions-bench-probe-" + Guid.NewGuid().ToString("N") + ".txt"));
+            environment["DOTNET_STARTUP_HOOKS"] = AppProbe.HookAssembly;
+            environment[AppProbe.FileVariable] = probe.Path;
+            if (AppProbe.WantOrigins) { environment[AppProbe.OriginsVariable] = "1"; }
+        }
+
         var process = ChildProcess.Start("app", "dotnet", [dll, "--urls", baseUrl.ToString().TrimEnd('/')],
             Path.GetDirectoryName(dll), environment);
-        var host = new AppHost(process, baseUrl);
+        var host = new AppHost(process, baseUrl, probe);
         try
         {
             await host.WaitForHealthAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
@@ -125,7 +143,14 @@ internal sealed class AppHost : IAsyncDisposable
         static long Kilobytes(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
-    public async ValueTask DisposeAsync() => await _process.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync().ConfigureAwait(false);
+        if (Probe is not null)
+        {
+            try { File.Delete(Probe.Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
 
     private async Task WaitForHealthAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
