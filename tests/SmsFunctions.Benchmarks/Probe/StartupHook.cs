@@ -67,7 +67,15 @@ internal static class StartupHook
             var method = frame.GetMethod();
             if (method is null) { continue; }
             var name = Name(method);
-            if (parts.Count == 0) { parts.Add(name); continue; }
+            // The throw site is the first frame outside the runtime's exception dispatch (System.Runtime.EH,
+            // System.Runtime.ExceptionServices.InternalCalls, ExceptionDispatchInfo).
+            if (parts.Count == 0)
+            {
+                if (name.StartsWith("System.Runtime.EH", StringComparison.Ordinal) || name.StartsWith("System.Runtime.ExceptionServices.", StringComparison.Ordinal)) { continue; }
+                parts.Add(name);
+                continue;
+            }
+
             if (name.StartsWith("SmsFunctions.", StringComparison.Ordinal) && !parts.Contains(name))
             {
                 parts.Add(name);

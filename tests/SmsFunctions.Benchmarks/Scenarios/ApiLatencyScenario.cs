@@ -55,6 +55,19 @@ internal sealed class ApiLatencyScenario : IScenario
             return false;
         }
 
+        // Steady state first: pipeline traffic until the app's JIT settles (quick: one short round).
+        Console.WriteLine($"api-latency: warm-up until the app's JIT settles (≤ {SteadyState.JitSettledMillisecondsPerSecond:0} ms of JIT per s)");
+        var steady = await SteadyState.WarmUpAsync(environment, options.Quick ? 100 : 1_000, 32, options.Quick ? TimeSpan.FromSeconds(25) : TimeSpan.FromSeconds(120),
+            maxRounds: options.Quick ? 1 : 8, budget: options.Quick ? TimeSpan.Zero : TimeSpan.FromMinutes(3), cancellationToken).ConfigureAwait(false);
+        result.Notes.Add("Steady state: " + steady.Describe() + ".");
+        if (steady.Broken is { } broken)
+        {
+            result.Failures.Add($"api-latency warm-up: {broken}; {string.Join("; ", broken.SampleErrors)}; {environment.Diagnose()}");
+            return;
+        }
+
+        await MeasureSequentialAsync(environment, options, result, drain, SendOneAsync, () => acceptedTotal, cancellationToken).ConfigureAwait(false);
+
         var perRate = new List<object>();
         double? highestUnderTarget = null;
         foreach (var rate in Rates)
@@ -94,6 +107,47 @@ internal sealed class ApiLatencyScenario : IScenario
 
         result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"Open loop: requests fired on schedule whatever the answers, at most {MaxOutstanding} outstanding (a request due beyond that is counted as over cap); latency from firing to the 201; single recipient, no callback; {duration.TotalSeconds} s per run."));
+    }
+
+    /// <summary>
+    /// One client sending one SMS at a time, each as soon as the previous one was answered: the latency a single
+    /// caller sees per accepted SMS, without queueing behind other clients. Dispatch runs behind it as usual.
+    /// </summary>
+    private static async Task MeasureSequentialAsync(
+        PipelineEnvironment environment, BenchOptions options, ScenarioResult result, TimeSpan drain,
+        Func<CancellationToken, Task<bool>> sendOne, Func<int> accepted, CancellationToken cancellationToken)
+    {
+        var count = options.Quick ? 50 : 500;
+        var limit = options.Quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(60);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"api-latency: one sequential client, {Runs} runs of {count} sends"));
+        var runs = new List<(double[] Latencies, int Failed)>();
+        for (var i = 0; i < Runs; i++)
+        {
+            await DrainAsync(environment, accepted(), drain, cancellationToken).ConfigureAwait(false);
+            var latencies = new List<double>(count);
+            var failed = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (var n = 0; n < count && clock.Elapsed < limit; n++)
+            {
+                var sent = System.Diagnostics.Stopwatch.GetTimestamp();
+                bool ok;
+                try { ok = await sendOne(cancellationToken).ConfigureAwait(false); }
+                catch (HttpRequestException) { ok = false; }
+                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested) { ok = false; } // client timeout
+
+                if (ok) { latencies.Add(System.Diagnostics.Stopwatch.GetElapsedTime(sent).TotalMilliseconds); }
+                else { failed++; }
+            }
+
+            var array = latencies.ToArray();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  sequential run {i + 1}: {array.Length} accepted, p50 {Stats.Percentile(array, 50):0.0} ms, p99 {Stats.Percentile(array, 99):0.0} ms, errors {failed}"));
+            runs.Add((array, failed));
+        }
+
+        result.Figures.Add(new Figure("one sequential client: latency p50 per accepted SMS", "ms", runs.Select(r => Stats.Percentile(r.Latencies, 50))));
+        result.Figures.Add(new Figure("one sequential client: latency p99 per accepted SMS", "ms", runs.Select(r => Stats.Percentile(r.Latencies, 99))));
+        result.Figures.Add(new Figure("one sequential client: errors", "requests", runs.Select(r => (double)r.Failed)));
     }
 
     /// <summary>Waits (bounded) until fakesmsc has seen as many messages as the API accepted, so the dispatch backlog
