@@ -97,6 +97,10 @@ internal sealed class AppHost : IAsyncDisposable
             ["Sms__Telemetry__Console"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        // SMSBENCH_APP_<NAME>=<value> in the harness's environment sets <NAME> for the app, for experiments such as
+        // SMSBENCH_APP_DOTNET_TieredPGO=0 or SMSBENCH_APP_Sms__Pipeline__SubmitConcurrency=32 (printed, and in the JSON notes).
+        foreach (var (name, value) in AppOverrides()) { environment[name] = value; }
+
         AppProbe? probe = null;
         if (File.Exists(AppProbe.HookAssembly))
         {
@@ -120,6 +124,17 @@ internal sealed class AppHost : IAsyncDisposable
             await host.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The app environment variables the harness's environment overrides (SMSBENCH_APP_ prefix removed).</summary>
+    public static IReadOnlyList<(string Name, string Value)> AppOverrides()
+    {
+        const string Prefix = "SMSBENCH_APP_";
+        return [.. Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => (Name: (string)e.Key, Value: e.Value as string ?? ""))
+            .Where(e => e.Name.StartsWith(Prefix, StringComparison.Ordinal) && e.Name.Length > Prefix.Length)
+            .Select(e => (e.Name[Prefix.Length..], e.Value))
+            .OrderBy(e => e.Item1, StringComparer.Ordinal)];
     }
 
     /// <summary>Resident set size now (VmRSS) and its high-water mark since start (VmHWM), in bytes, from

@@ -9,7 +9,7 @@ internal sealed record WarmUpOutcome(int Rounds, double LastJitMillisecondsPerSe
     public string Describe() => !ProbeAvailable
         ? string.Create(CultureInfo.InvariantCulture, $"{Rounds} warm-up round(s); the app's JIT counters were not available (no probe), so settling was not checked")
         : string.Create(CultureInfo.InvariantCulture,
-            $"{Rounds} warm-up round(s); app JIT in the last one {LastJitMillisecondsPerSecond:0.0} ms/s — {(Settled ? "settled" : "NOT settled within the warm-up budget")}");
+            $"{Rounds} warm-up round(s); app JIT in the last one {LastJitMillisecondsPerSecond:0.0} ms/s — {(Settled ? "settled" : "NOT settled within the warm-up budget (--quick does not wait for it)")}");
 }
 
 /// <summary>

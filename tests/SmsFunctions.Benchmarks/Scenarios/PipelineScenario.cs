@@ -148,7 +148,15 @@ internal sealed class PipelineScenario : IScenario
         }
 
         result.Figures.Add(new Figure("CPU per delivered SMS, all of the above", "ms", costs.Zip(pipelineRuns, (c, r) => c.Cpu.Total / Math.Max(r.CalledBack, 1))));
+        result.Figures.Add(new Figure($"msg/s that CPU per SMS allows on {Environment.ProcessorCount} cores (nothing else running)", "msg/s",
+            costs.Zip(pipelineRuns, (c, r) => Environment.ProcessorCount * 1000.0 / (c.Cpu.Total / Math.Max(r.CalledBack, 1)))));
         result.Figures.Add(new Figure("CPU of other processes on the machine during the runs", "cores", costs.Select(c => c.Cpu.OtherCores)));
+        var other = Stats.Median(costs.Select(c => c.Cpu.OtherCores).ToArray());
+        if (other > 0.2)
+        {
+            result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"WARNING: other processes used {other:0.00} cores of {Environment.ProcessorCount} during the measured runs: msg/s, ratio and latency are lower than this machine gives when idle; CPU ms per SMS is less affected."));
+        }
         if (costs.All(c => c.App.Seconds > 0))
         {
             result.Figures.Add(new Figure("app JIT time during the measured runs", "ms/s", costs.Select(c => c.App.JitMillisecondsPerSecond)));
