@@ -45,23 +45,18 @@ internal sealed class PipelineScenario : IScenario
 
         // Then the baseline, while the app idles: same Kannel, same count, same concurrency.
         var baselineRuns = new List<KannelRun>();
-        var baselineCosts = new List<CpuSpent>();
         await using (var baseline = await KannelBaseline.StartAsync(environment.Kannel, cancellationToken).ConfigureAwait(false))
         {
             Console.WriteLine($"pipeline: Kannel baseline in the same run, {Runs} runs of {count} messages");
             // A generous warm-up: small runs otherwise measure Kannel's and the client's ramp-up, not their rate.
             _ = await baseline.RunAsync(Math.Max(count, 1_000), deadline, cancellationToken).ConfigureAwait(false);
-            var kannelProcesses = PipelineEnvironment.KannelProcesses().Append(new MeasuredProcess("harness", Environment.ProcessId)).ToArray();
             for (var i = 0; i < Runs; i++)
             {
-                var before = ProcessCpu.Take(kannelProcesses);
                 var run = await baseline.RunAsync(count, deadline, cancellationToken).ConfigureAwait(false);
-                var cpu = ProcessCpu.Between(before, ProcessCpu.Take(kannelProcesses));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  baseline run {i + 1}: accepted {run.AcceptedPerSecond:0}/s, delivered {run.DeliveredPerSecond:0}/s; CPU ms/SMS {string.Join(", ", cpu.MillisecondsByLabel.Select(kv => $"{kv.Key} {kv.Value / Math.Max(run.Delivered, 1):0.000}"))}; other load {cpu.OtherCores:0.00} cores"));
+                    $"  baseline run {i + 1}: accepted {run.AcceptedPerSecond:0}/s, delivered {run.DeliveredPerSecond:0}/s; {run.DescribeCpu()}"));
                 if (!run.Complete) { result.Failures.Add($"baseline-kannel (same run) incomplete: {run}"); }
                 baselineRuns.Add(run);
-                baselineCosts.Add(cpu);
             }
         }
 
@@ -119,11 +114,6 @@ internal sealed class PipelineScenario : IScenario
         }
 
         BaselineKannelScenario.Report(baselineRuns, result, "baseline: ");
-        foreach (var label in baselineCosts.SelectMany(c => c.MillisecondsByLabel.Keys).Distinct(StringComparer.Ordinal))
-        {
-            result.Figures.Add(new Figure($"baseline: CPU per delivered SMS, {label}", "ms",
-                baselineCosts.Zip(baselineRuns, (c, r) => c.MillisecondsByLabel.GetValueOrDefault(label) / Math.Max(r.Delivered, 1))));
-        }
     }
 
     private static void ReportRuns(ScenarioResult result, List<PipelineRun> pipelineRuns, List<RunCost> costs, double baselineDelivered, int count, WarmUpOutcome steady)
