@@ -57,6 +57,7 @@ internal sealed class AppHost : IAsyncDisposable
         {
             if (_builtDll is not null) { return _builtDll; }
             Console.WriteLine("Building the app (Release)…");
+            var clock = Stopwatch.StartNew();
             var (exit, output) = await ChildProcess.RunAsync(
                 "dotnet", ["build", RepositoryPaths.AppProject, "-c", "Release", "--nologo", "-v", "q", "-clp:ErrorsOnly"],
                 RepositoryPaths.Root, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
@@ -66,6 +67,7 @@ internal sealed class AppHost : IAsyncDisposable
                 throw new AppNotReadyException($"dotnet build of the app failed (exit {exit}):{Environment.NewLine}{output}");
             }
 
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  built in {clock.Elapsed.TotalSeconds:0} s"));
             return _builtDll = dll;
         }
         finally
