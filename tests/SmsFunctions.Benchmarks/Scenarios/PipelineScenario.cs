@@ -110,7 +110,8 @@ internal sealed class PipelineScenario : IScenario
         if (pipelineRuns.Count > 0)
         {
             ReportRuns(result, pipelineRuns, costs, baselineDelivered, count, steady!);
-            await CountStorageOperationsAsync(environment, options, result, deadline, cancellationToken).ConfigureAwait(false);
+            var tableOps = await CountStorageOperationsAsync(environment, options, result, deadline, cancellationToken).ConfigureAwait(false);
+            result.Notes.Insert(0, Summary(pipelineRuns, costs, baselineDelivered, tableOps));
         }
 
         BaselineKannelScenario.Report(baselineRuns, result, "baseline: ");
@@ -183,7 +184,7 @@ internal sealed class PipelineScenario : IScenario
 
     /// <summary>Table and queue operations per delivered SMS, counted after the measured runs (a proxy in the path
     /// would slow those): the app restarts behind the counting proxy, warms up, then one counted run.</summary>
-    private static async Task CountStorageOperationsAsync(PipelineEnvironment environment, BenchOptions options, ScenarioResult result, TimeSpan deadline, CancellationToken cancellationToken)
+    private static async Task<double> CountStorageOperationsAsync(PipelineEnvironment environment, BenchOptions options, ScenarioResult result, TimeSpan deadline, CancellationToken cancellationToken)
     {
         var count = options.Quick ? 100 : 500;
         Console.WriteLine($"pipeline: storage operations per SMS, app restarted behind a counting proxy, {count} messages");
@@ -192,7 +193,7 @@ internal sealed class PipelineScenario : IScenario
         if (!warmUp.Complete)
         {
             result.Failures.Add($"pipeline warm-up behind the counting proxy: {warmUp}; {string.Join("; ", warmUp.SampleErrors)}; {environment.Diagnose()}");
-            return;
+            return double.NaN;
         }
 
         var before = environment.Proxy!.Snapshot();
@@ -212,7 +213,20 @@ internal sealed class PipelineScenario : IScenario
         result.Figures.Add(Figure.Single("queue operations per delivered SMS, without empty polls (counted run)", "ops", queueOps));
         result.Details["storageOperationsPerDeliveredSms"] = spent.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value / (double)delivered, 3), StringComparer.Ordinal);
         result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
-            $"Storage operations: one run of {count} messages with the app restarted behind a counting proxy (after a warm-up), an entity-group batch counting as one; per SMS: {string.Join(", ", spent.Select(kv => $"{kv.Key} {kv.Value / (double)delivered:0.##}"))}."));
+            $"Storage operations: one run of {count} messages at {Concurrency} clients with the app restarted behind a counting proxy (after a warm-up), an entity-group batch counting as one; per SMS: {string.Join(", ", spent.Select(kv => $"{kv.Key} {kv.Value / (double)delivered:0.##}"))}."));
+        return tableOps;
+    }
+
+    /// <summary>The line to compare between machines and commits: the guard rails and where the CPU goes.</summary>
+    private static string Summary(List<PipelineRun> runs, List<RunCost> costs, double baselineDelivered, double tableOps)
+    {
+        var rate = Stats.Median(runs.Select(r => r.CalledBackPerSecond).ToArray());
+        double Median(Func<RunCost, PipelineRun, double> f) => Stats.Median(costs.Zip(runs, f).ToArray());
+        var labels = costs.SelectMany(c => c.Cpu.MillisecondsByLabel.Keys).Distinct(StringComparer.Ordinal);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"SUMMARY: {rate:0} msg/s delivered and called back, ratio to Kannel {rate / baselineDelivered:0.000}; table operations per SMS {tableOps:0.00}; " +
+            $"CPU ms per SMS {Median((c, r) => c.Cpu.Total / Math.Max(r.CalledBack, 1)):0.00} = {string.Join(" + ", labels.Select(l => $"{l} {Median((c, r) => c.PerUnit(l, r.CalledBack)):0.00}"))}; " +
+            $"other load {Median((c, _) => c.Cpu.OtherCores):0.00} cores; app JIT {Median((c, _) => c.App.JitMillisecondsPerSecond):0} ms/s.");
     }
 
     private static void PrintOrigins(RunCost cost)
