@@ -8,9 +8,10 @@ internal sealed record ProbeSnapshot(
     long TakenAt,
     IReadOnlyDictionary<string, double> Values,
     IReadOnlyDictionary<string, long> ExceptionTypes,
-    IReadOnlyDictionary<string, long> ExceptionOrigins)
+    IReadOnlyDictionary<string, long> ExceptionOrigins,
+    IReadOnlyDictionary<string, long> AllocatedByType)
 {
-    public static readonly ProbeSnapshot Empty = new(0, new Dictionary<string, double>(), new Dictionary<string, long>(), new Dictionary<string, long>());
+    public static readonly ProbeSnapshot Empty = new(0, new Dictionary<string, double>(), new Dictionary<string, long>(), new Dictionary<string, long>(), new Dictionary<string, long>());
 
     public bool IsEmpty => Values.Count == 0;
 
@@ -26,7 +27,8 @@ internal sealed record ProbeSpent(
     double GcPauseMilliseconds,
     double AllocatedBytes,
     IReadOnlyDictionary<string, long> ExceptionTypes,
-    IReadOnlyDictionary<string, long> ExceptionOrigins)
+    IReadOnlyDictionary<string, long> ExceptionOrigins,
+    IReadOnlyDictionary<string, long> AllocatedByType)
 {
     public double JitMillisecondsPerSecond => Seconds > 0 ? JitMilliseconds / Seconds : 0;
 
@@ -49,7 +51,8 @@ internal sealed class AppProbe
     public static string HookAssembly => System.IO.Path.Combine(AppContext.BaseDirectory, "SmsFunctions.Benchmarks.Probe.dll");
 
     /// <summary>SMSBENCH_PROBE_ORIGINS=1 in the harness's environment asks the probe to count exceptions by where
-    /// they were thrown (a stack walk per exception: for diagnosis, not for figures).</summary>
+    /// they were thrown (a stack walk per exception) and to sample allocations by type (GC allocation ticks): for
+    /// diagnosis, not for figures.</summary>
     public static bool WantOrigins => Environment.GetEnvironmentVariable(OriginsVariable) == "1";
 
     public string Path { get; }
@@ -76,7 +79,7 @@ internal sealed class AppProbe
         ArgumentNullException.ThrowIfNull(after);
         if (before.IsEmpty || after.IsEmpty)
         {
-            return new ProbeSpent(0, 0, 0, 0, 0, 0, new Dictionary<string, long>(), new Dictionary<string, long>());
+            return new ProbeSpent(0, 0, 0, 0, 0, 0, new Dictionary<string, long>(), new Dictionary<string, long>(), new Dictionary<string, long>());
         }
 
         return new ProbeSpent(
@@ -87,7 +90,8 @@ internal sealed class AppProbe
             after["gc.pause.ms"] - before["gc.pause.ms"],
             after["alloc.bytes"] - before["alloc.bytes"],
             Difference(after.ExceptionTypes, before.ExceptionTypes),
-            Difference(after.ExceptionOrigins, before.ExceptionOrigins));
+            Difference(after.ExceptionOrigins, before.ExceptionOrigins),
+            Difference(after.AllocatedByType, before.AllocatedByType));
     }
 
     internal static ProbeSnapshot Parse(string text, long takenAt)
@@ -96,12 +100,13 @@ internal sealed class AppProbe
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         var types = new Dictionary<string, long>(StringComparer.Ordinal);
         var origins = new Dictionary<string, long>(StringComparer.Ordinal);
+        var allocations = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split(' ', 3);
-            if (parts.Length == 3 && parts[0] is "type" or "origin")
+            if (parts.Length == 3 && parts[0] is "type" or "origin" or "alloc")
             {
-                (parts[0] == "type" ? types : origins)[parts[2]] = long.Parse(parts[1], CultureInfo.InvariantCulture);
+                (parts[0] switch { "type" => types, "origin" => origins, _ => allocations })[parts[2]] = long.Parse(parts[1], CultureInfo.InvariantCulture);
             }
             else if (parts.Length == 2 && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
             {
@@ -109,7 +114,7 @@ internal sealed class AppProbe
             }
         }
 
-        return new ProbeSnapshot(takenAt, values, types, origins);
+        return new ProbeSnapshot(takenAt, values, types, origins, allocations);
     }
 
     private ProbeSnapshot TryRead()

@@ -18,6 +18,7 @@ internal static class StartupHook
     private static readonly ConcurrentDictionary<string, long> ExceptionTypes = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, long> Origins = new(StringComparer.Ordinal);
     private static long _exceptions;
+    private static AllocationListener? _allocations;
     [ThreadStatic] private static bool _inHandler;
 
     public static void Initialize()
@@ -26,6 +27,7 @@ internal static class StartupHook
         if (string.IsNullOrEmpty(path)) { return; }
         var origins = Environment.GetEnvironmentVariable("SMSBENCH_PROBE_ORIGINS") == "1";
         AppDomain.CurrentDomain.FirstChanceException += (_, e) => OnException(e, origins);
+        if (origins) { _allocations = new AllocationListener(); }
         var thread = new Thread(() => WriteLoop(path)) { IsBackground = true, Name = "SmsBench probe" };
         thread.Start();
     }
@@ -125,6 +127,10 @@ internal static class StartupHook
                 text.Append(c, $"lock.contentions {Monitor.LockContentionCount}\n");
                 foreach (var (type, count) in ExceptionTypes) { text.Append(c, $"type {count} {type}\n"); }
                 foreach (var (origin, count) in Origins) { text.Append(c, $"origin {count} {origin}\n"); }
+                if (_allocations is not null)
+                {
+                    foreach (var (type, bytes) in _allocations.BytesByType) { text.Append(c, $"alloc {bytes} {type}\n"); }
+                }
                 File.WriteAllText(temporary, text.ToString());
                 File.Move(temporary, path, overwrite: true);
             }
@@ -133,5 +139,43 @@ internal static class StartupHook
 
             Thread.Sleep(100);
         }
+    }
+}
+
+/// <summary>
+/// Allocation sampling for diagnosis: the runtime's GCAllocationTick event fires about every 100 KB allocated and
+/// names the type of the object that crossed the threshold, so bytes per type are estimated by summing the ticks'
+/// amounts. Listening costs a little (GC events at verbose level), so only with SMSBENCH_PROBE_ORIGINS=1.
+/// </summary>
+internal sealed class AllocationListener : System.Diagnostics.Tracing.EventListener
+{
+    private const int MaxTypes = 300;
+
+    public ConcurrentDictionary<string, long> BytesByType { get; } = new(StringComparer.Ordinal);
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+    {
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1); // GC
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+    {
+        if (eventData.EventName is null || !eventData.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal) || eventData.Payload is null || eventData.PayloadNames is null) { return; }
+        var type = "?";
+        long amount = 0;
+        for (var i = 0; i < eventData.PayloadNames.Count; i++)
+        {
+            switch (eventData.PayloadNames[i])
+            {
+                case "TypeName": type = eventData.Payload[i] as string ?? "?"; break;
+                case "AllocationAmount64": amount = Convert.ToInt64(eventData.Payload[i], CultureInfo.InvariantCulture); break;
+                case "AllocationAmount" when amount == 0: amount = Convert.ToInt64(eventData.Payload[i], CultureInfo.InvariantCulture); break;
+            }
+        }
+
+        if (BytesByType.Count < MaxTypes || BytesByType.ContainsKey(type)) { BytesByType.AddOrUpdate(type, amount, (_, n) => n + amount); }
     }
 }

@@ -93,7 +93,7 @@ internal sealed class PipelineScenario : IScenario
 
                 pipelineRuns.Add(run);
                 costs.Add(cost);
-                if (AppProbe.WantOrigins) { PrintOrigins(cost); }
+                if (AppProbe.WantOrigins) { PrintOrigins(cost, run.CalledBack); }
             }
         }
 
@@ -229,11 +229,20 @@ internal sealed class PipelineScenario : IScenario
             $"other load {Median((c, _) => c.Cpu.OtherCores):0.00} cores; app JIT {Median((c, _) => c.App.JitMillisecondsPerSecond):0} ms/s.");
     }
 
-    private static void PrintOrigins(RunCost cost)
+    private static void PrintOrigins(RunCost cost, int delivered)
     {
         foreach (var (origin, n) in cost.App.ExceptionOrigins.Take(12))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {n / Math.Max(cost.App.Seconds, 1e-9),6:0.0}/s  {origin}"));
+        }
+
+        var sampled = cost.App.AllocatedByType.Values.Sum();
+        if (sampled == 0) { return; }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    allocations (sampled every ~100 KB): {sampled / 1024.0 / Math.Max(delivered, 1):0} KB per SMS; top types:"));
+        foreach (var (type, bytes) in cost.App.AllocatedByType.Take(15))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {bytes / 1024.0 / Math.Max(delivered, 1),8:0.0} KB/SMS  {type}"));
         }
     }
 }
