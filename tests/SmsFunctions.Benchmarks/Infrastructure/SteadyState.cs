@@ -16,7 +16,7 @@ internal sealed record WarmUpOutcome(int Rounds, double LastJitMillisecondsPerSe
 /// Warm-up until the app's JIT settles: the app (tiered compilation with dynamic PGO) keeps compiling and
 /// re-compiling for thousands of requests, and a run measured meanwhile shares the cores with the JIT — on a 2-core
 /// machine that made the first measured runs 30–40 % slower than later ones and the figures incomparable between
-/// machines. Rounds of pipeline traffic run until one spends at most <see cref="JitSettledMillisecondsPerSecond"/>
+/// machines. Rounds of pipeline traffic run until two in a row spend at most <see cref="JitSettledMillisecondsPerSecond"/>
 /// of JIT time per second (read in the app by its probe), bounded by a round count and a time budget.
 /// </summary>
 internal static class SteadyState
@@ -30,6 +30,7 @@ internal static class SteadyState
         ArgumentNullException.ThrowIfNull(environment);
         var clock = Stopwatch.StartNew();
         double jit = double.NaN;
+        var quiet = 0;
         for (var round = 1; round <= maxRounds; round++)
         {
             var meter = await RunMeter.StartAsync(environment, cancellationToken).ConfigureAwait(false);
@@ -41,7 +42,9 @@ internal static class SteadyState
                 $"  steady-state warm-up {round}: {run}; app JIT {(probed ? $"{jit:0.0} ms/s, {cost.App.JitMethods:0} methods" : "unknown (no probe)")}"));
             if (!run.Complete) { return new WarmUpOutcome(round, jit, false, probed, run); }
             if (!probed) { return new WarmUpOutcome(round, jit, false, false, null); }
-            if (jit <= JitSettledMillisecondsPerSecond) { return new WarmUpOutcome(round, jit, true, true, null); }
+            // Two quiet rounds in a row: one alone was sometimes followed by another burst of tier-1 compiles.
+            quiet = jit <= JitSettledMillisecondsPerSecond ? quiet + 1 : 0;
+            if (quiet == 2 || (quiet == 1 && maxRounds == 1)) { return new WarmUpOutcome(round, jit, true, true, null); }
             if (clock.Elapsed > budget) { return new WarmUpOutcome(round, jit, false, true, null); }
         }
 
