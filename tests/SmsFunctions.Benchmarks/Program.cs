@@ -50,6 +50,12 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.StopAllNow();
 
+var overrides = AppHost.AppOverrides();
+if (overrides.Count > 0)
+{
+    Console.WriteLine("app environment overridden (SMSBENCH_APP_…): " + string.Join(", ", overrides.Select(o => o.Name + "=" + o.Value)));
+}
+
 var selected = names[0] == "all" ? scenarios : scenarios.Where(s => s.Name == names[0]).ToArray();
 // --sizes=1000,100000 limits the bulk scenario to those sizes (for diagnosis; the README's figures use the defaults).
 var sizes = args.FirstOrDefault(a => a.StartsWith("--sizes=", StringComparison.Ordinal))?["--sizes=".Length..]
@@ -81,6 +87,11 @@ foreach (var scenario in selected)
     {
         // Whatever went wrong, the scenario's own finally blocks have stopped its processes; report and go on.
         result.Failures.Add(ex.ToString());
+    }
+
+    if (overrides.Count > 0)
+    {
+        result.Notes.Add("App environment overridden: " + string.Join(", ", overrides.Select(o => o.Name + "=" + o.Value)) + " — not the default configuration.");
     }
 
     result.Elapsed = clock.Elapsed;

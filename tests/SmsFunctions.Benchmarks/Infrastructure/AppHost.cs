@@ -26,15 +26,23 @@ internal sealed class AppHost : IAsyncDisposable
     private static string? _builtDll;
     private readonly ChildProcess _process;
 
-    private AppHost(ChildProcess process, Uri baseUrl)
+    private AppHost(ChildProcess process, Uri baseUrl, AppProbe? probe)
     {
         _process = process;
         BaseUrl = baseUrl;
+        Probe = probe;
     }
 
     public Uri BaseUrl { get; }
 
     public int ProcessId => _process.Id;
+
+    /// <summary>The app's in-process counters (JIT, exceptions, GC), or null when the probe assembly is missing.</summary>
+    public AppProbe? Probe { get; }
+
+    /// <summary>The latest probe snapshot, or <see cref="ProbeSnapshot.Empty"/> without a probe.</summary>
+    public Task<ProbeSnapshot> ReadProbeAsync(CancellationToken cancellationToken) =>
+        Probe?.ReadAsync(cancellationToken) ?? Task.FromResult(ProbeSnapshot.Empty);
 
     public bool HasExited => _process.HasExited;
 
@@ -49,6 +57,7 @@ internal sealed class AppHost : IAsyncDisposable
         {
             if (_builtDll is not null) { return _builtDll; }
             Console.WriteLine("Building the app (Release)…");
+            var clock = Stopwatch.StartNew();
             var (exit, output) = await ChildProcess.RunAsync(
                 "dotnet", ["build", RepositoryPaths.AppProject, "-c", "Release", "--nologo", "-v", "q", "-clp:ErrorsOnly"],
                 RepositoryPaths.Root, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
@@ -58,6 +67,7 @@ internal sealed class AppHost : IAsyncDisposable
                 throw new AppNotReadyException($"dotnet build of the app failed (exit {exit}):{Environment.NewLine}{output}");
             }
 
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  built in {clock.Elapsed.TotalSeconds:0} s"));
             return _builtDll = dll;
         }
         finally
@@ -89,9 +99,23 @@ internal sealed class AppHost : IAsyncDisposable
             ["Sms__Telemetry__Console"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        // SMSBENCH_APP_<NAME>=<value> in the harness's environment sets <NAME> for the app, for experiments such as
+        // SMSBENCH_APP_DOTNET_TieredPGO=0 or SMSBENCH_APP_Sms__Pipeline__SubmitConcurrency=32 (printed, and in the JSON notes).
+        foreach (var (name, value) in AppOverrides()) { environment[name] = value; }
+
+        AppProbe? probe = null;
+        if (File.Exists(AppProbe.HookAssembly))
+        {
+            // The startup hook publishes the app's JIT and exception counters without any change to the app.
+            probe = new AppProbe(Path.Combine(Path.GetTempPath(), "smsfunctions-bench-probe-" + Guid.NewGuid().ToString("N") + ".txt"));
+            environment["DOTNET_STARTUP_HOOKS"] = AppProbe.HookAssembly;
+            environment[AppProbe.FileVariable] = probe.Path;
+            if (AppProbe.WantOrigins) { environment[AppProbe.OriginsVariable] = "1"; }
+        }
+
         var process = ChildProcess.Start("app", "dotnet", [dll, "--urls", baseUrl.ToString().TrimEnd('/')],
             Path.GetDirectoryName(dll), environment);
-        var host = new AppHost(process, baseUrl);
+        var host = new AppHost(process, baseUrl, probe);
         try
         {
             await host.WaitForHealthAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
@@ -102,6 +126,17 @@ internal sealed class AppHost : IAsyncDisposable
             await host.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The app environment variables the harness's environment overrides (SMSBENCH_APP_ prefix removed).</summary>
+    public static IReadOnlyList<(string Name, string Value)> AppOverrides()
+    {
+        const string Prefix = "SMSBENCH_APP_";
+        return [.. Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => (Name: (string)e.Key, Value: e.Value as string ?? ""))
+            .Where(e => e.Name.StartsWith(Prefix, StringComparison.Ordinal) && e.Name.Length > Prefix.Length)
+            .Select(e => (e.Name[Prefix.Length..], e.Value))
+            .OrderBy(e => e.Item1, StringComparer.Ordinal)];
     }
 
     /// <summary>Resident set size now (VmRSS) and its high-water mark since start (VmHWM), in bytes, from
@@ -125,7 +160,14 @@ internal sealed class AppHost : IAsyncDisposable
         static long Kilobytes(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
-    public async ValueTask DisposeAsync() => await _process.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync().ConfigureAwait(false);
+        if (Probe is not null)
+        {
+            try { File.Delete(Probe.Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
 
     private async Task WaitForHealthAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {

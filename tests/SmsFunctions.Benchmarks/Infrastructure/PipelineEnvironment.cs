@@ -72,6 +72,41 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
         await StartAppAsync(clientConnections, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Starts the <see cref="StorageCountingProxy"/> (if it is not running) and restarts the app through it,
+    /// so that a run after the measured ones can count storage operations without the proxy slowing those down.</summary>
+    public async Task CountStorageAsync(int clientConnections, CancellationToken cancellationToken)
+    {
+        if (Proxy is not null) { return; }
+        Proxy = await StorageCountingProxy.StartAsync(Azurite.Endpoints, cancellationToken).ConfigureAwait(false);
+        await Proxy.VerifyAsync(cancellationToken).ConfigureAwait(false);
+        await RestartAppAsync(clientConnections, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The processes whose CPU the scenarios report, by label: the app, each Azurite service, Kannel's
+    /// bearerbox and smsbox, fakesmsc (the SMSC), and the harness itself (load generator, webhook, receipt sink,
+    /// and the storage proxy when one runs).</summary>
+    public IReadOnlyList<MeasuredProcess> MeasuredProcesses()
+    {
+        var processes = new List<MeasuredProcess>();
+        if (App is not null && !App.HasExited) { processes.Add(new MeasuredProcess("app", App.ProcessId)); }
+        var azurite = Azurite?.ProcessIds ?? [];
+        string[] services = ["table", "queue", "blob"]; // the order AzuriteProcess starts them in
+        for (var i = 0; i < azurite.Count; i++)
+        {
+            processes.Add(new MeasuredProcess("azurite-" + (i < services.Length ? services[i] : i.ToString(CultureInfo.InvariantCulture)), azurite[i]));
+        }
+
+        processes.AddRange(KannelProcesses());
+        processes.Add(new MeasuredProcess("harness", Environment.ProcessId));
+        return processes;
+    }
+
+    /// <summary>bearerbox, smsbox and fakesmsc: the Kannel fixture starts them as children of the harness.</summary>
+    public static IReadOnlyList<MeasuredProcess> KannelProcesses() =>
+        [.. ProcessCpu.ChildrenNamed(Environment.ProcessId, "bearerbox", "smsbox", "fakesmsc").OrderBy(p => Array.IndexOf(KannelOrder, p.Label))];
+
+    private static readonly string[] KannelOrder = ["bearerbox", "smsbox", "fakesmsc"];
+
     /// <summary>A single-recipient send with a JSON callback to our webhook, serialised once.</summary>
     public byte[] SingleRecipientBody(string number, string text, bool withCallback = true)
     {

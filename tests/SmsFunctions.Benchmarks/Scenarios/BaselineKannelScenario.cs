@@ -55,7 +55,7 @@ internal sealed class BaselineKannelScenario : IScenario
         {
             var run = await baseline.RunAsync(count, RunDeadline(options), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  run {i + 1}: accepted {run.Accepted}/{run.Count} at {run.AcceptedPerSecond:0}/s, delivered {run.Delivered} at {run.DeliveredPerSecond:0}/s, errors {run.Errors}, receipts {run.Receipts}"));
+                $"  run {i + 1}: accepted {run.Accepted}/{run.Count} at {run.AcceptedPerSecond:0}/s, delivered {run.Delivered} at {run.DeliveredPerSecond:0}/s, errors {run.Errors}, receipts {run.Receipts}; {run.DescribeCpu()}"));
             if (!run.Complete)
             {
                 result.Failures.Add($"baseline-kannel run {i + 1} incomplete: {run}");
@@ -74,6 +74,12 @@ internal sealed class BaselineKannelScenario : IScenario
         result.Figures.Add(new Figure(prefix + "Kannel sendsms accepted", "msg/s", runs.Select(r => r.AcceptedPerSecond)));
         result.Figures.Add(new Figure(prefix + "Kannel receipts delivered", "msg/s", runs.Select(r => r.DeliveredPerSecond)));
         result.Figures.Add(new Figure(prefix + "Kannel receipts per message", "receipts", runs.Select(r => r.Count == 0 ? 0 : r.Receipts / (double)r.Count)));
+        foreach (var label in runs.SelectMany(r => r.CpuMilliseconds.Keys).Distinct(StringComparer.Ordinal))
+        {
+            result.Figures.Add(new Figure($"{prefix}CPU per delivered SMS, {label}", "ms",
+                runs.Select(r => r.CpuMilliseconds.GetValueOrDefault(label) / Math.Max(r.Delivered, 1))));
+        }
+
         result.Details[prefix + "kannelRuns"] = runs;
         result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"{(runs.Count > 0 ? runs[0].Count : 0)} messages per run, dlr-mask=31, {KannelBaseline.Concurrency} keep-alive clients, receipts to a loopback listener; rate = messages / time from first send to last accept (accepted) or last delivered receipt (delivered)."));

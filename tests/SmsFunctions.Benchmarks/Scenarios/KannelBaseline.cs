@@ -10,6 +10,15 @@ namespace SmsFunctions.Benchmarks.Scenarios;
 internal sealed record KannelRun(int Count, int Accepted, int Errors, int Delivered, double AcceptedPerSecond, double DeliveredPerSecond, int Receipts)
 {
     public bool Complete => Accepted == Count && Delivered == Count && Errors == 0;
+
+    /// <summary>CPU milliseconds spent during the run by bearerbox, smsbox, fakesmsc and the harness (/proc).</summary>
+    public IReadOnlyDictionary<string, double> CpuMilliseconds { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>CPU of other processes on the machine during the run, in cores.</summary>
+    public double OtherCores { get; init; }
+
+    public string DescribeCpu() => string.Create(CultureInfo.InvariantCulture,
+        $"CPU ms/SMS {string.Join(", ", CpuMilliseconds.Select(kv => $"{kv.Key} {kv.Value / Math.Max(Delivered, 1):0.000}"))}; other load {OtherCores:0.00} cores");
 }
 
 /// <summary>
@@ -55,6 +64,8 @@ internal sealed class KannelBaseline : IAsyncDisposable
             $"&from=Bench&to={Uri.EscapeDataString(TestNumbers.Number(block, i))}&text={Uri.EscapeDataString("Benchmark message " + i.ToString(CultureInfo.InvariantCulture))}" +
             $"&dlr-mask=31&dlr-url={Uri.EscapeDataString($"{_listener.Origin}/dlr?n={i}&t=%d")}")).ToArray();
 
+        var processes = PipelineEnvironment.KannelProcesses().Append(new MeasuredProcess("harness", Environment.ProcessId)).ToArray();
+        var cpuBefore = ProcessCpu.Take(processes);
         var started = Stopwatch.GetTimestamp();
         var sent = await LoadDriver.ClosedLoopAsync(count, Concurrency, deadline, async (i, ct) =>
         {
@@ -70,11 +81,16 @@ internal sealed class KannelBaseline : IAsyncDisposable
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
 
+        var cpu = ProcessCpu.Between(cpuBefore, ProcessCpu.Take(processes));
         var lastDelivered = _sink.LastDeliveredAt();
         return new KannelRun(count, sent.Succeeded, sent.Failed + (count - sent.Started), _sink.Delivered,
             sent.SucceededPerSecond,
             _sink.Delivered == 0 ? 0 : _sink.Delivered / ClosedLoopOutcome.Seconds(started, lastDelivered),
-            _sink.Receipts);
+            _sink.Receipts)
+        {
+            CpuMilliseconds = cpu.MillisecondsByLabel,
+            OtherCores = cpu.OtherCores,
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -34,10 +35,12 @@ public static class JsonBody
         }
 
         byte[] bytes;
+        // A pooled read buffer: a new 80 KB array per request was the largest single allocation of a send (about a
+        // fifth of the app's allocated bytes per SMS, measured by the benchmark's allocation sampling).
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             using var buffer = new MemoryStream();
-            var chunk = new byte[81920];
             int read;
             while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
             {
@@ -54,6 +57,10 @@ public static class JsonBody
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, [], TooLarge(maxBytes));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         if (bytes.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
