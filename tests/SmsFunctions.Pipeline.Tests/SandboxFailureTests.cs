@@ -314,7 +314,7 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
         var row = await recipients.GetAsync(id, numbers[0], ct);
         row!.State = "SENT";
         Assert.True(await recipients.TryReplaceAsync(row, ct));
-        fixture.Gateway.Services.GetRequiredService<RecipientStateWriter>().Forget(id, numbers[0]);
+        fixture.Gateway.Services.GetRequiredService<RecipientOwner>().Forget(id, numbers[0]);
         var schedule = fixture.Gateway.Services.GetRequiredService<SmsFunctions.Storage.Scheduling.ScheduleIndex>();
         var scheduleTable = fixture.Gateway.Services.GetRequiredService<SmsFunctions.Storage.Tables.SmsTables>().Schedule;
         var dispatch = fixture.Gateway.Services.GetRequiredService<ScheduledDispatch>();

@@ -21,7 +21,7 @@ namespace SmsFunctions.App.Callbacks;
 /// </summary>
 public sealed partial class DeliverCallbackHandler(
     RecipientStore recipients,
-    RecipientStateWriter writer,
+    IRecipientOwner writer,
     MessageHeaderCache headers,
     AccountStore accounts,
     CallbackThrower thrower,

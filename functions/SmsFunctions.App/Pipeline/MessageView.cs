@@ -13,18 +13,12 @@ public static class MessageView
     public static JsonObject ForRecipient(MessageEntity message, RecipientEntity? recipient, string state)
     {
         var number = recipient?.Number ?? message.Recipient;
-        var body = message.Body;
-        if (recipient?.FieldsJson is { Length: > 0 } fieldsJson)
-        {
-            var template = BodyTemplate.Parse(message.Body);
-            if (template.HasPlaceholders && JsonNode.Parse(fieldsJson) is JsonObject fields)
-            {
-                var values = fields.ToDictionary(f => f.Key, f => f.Value?.ToString() ?? string.Empty, StringComparer.Ordinal);
-                body = template.TryRender(values, out var rendered, out _) ? rendered : body;
-            }
-        }
+        // What the recipient was sent: the same renderer as dispatch (fields, then smart encoding when asked).
+        var template = BodyTemplate.Parse(message.Body);
+        var fields = template.HasPlaceholders ? RecipientBody.FieldsFromJson(recipient?.FieldsJson) : null;
+        var body = RecipientBody.TryRender(template, fields, message.SmartEncoding, out var rendered, out _, out _) ? rendered : message.Body;
 
-        return new JsonObject
+        var view = new JsonObject
         {
             ["id"] = message.Id,
             ["username"] = message.Username,
@@ -51,6 +45,19 @@ public static class MessageView
             ["errorCode"] = recipient?.ErrorCode,
             ["errorDetail"] = recipient?.ErrorDetail,
         };
+        if (recipient is { OutcomeUnknown: true })
+        {
+            // FAILED, but the carrier may have it: charged, never sent again.
+            view["outcomeUnknown"] = true;
+        }
+
+        if (recipient?.Refund is { } refund)
+        {
+            view["refund"] = refund.ToUpperInvariant();
+            view["refundedAt"] = recipient.RefundedAt;
+        }
+
+        return view;
     }
 
     private static JsonNode? Parse(string? json) => string.IsNullOrEmpty(json) ? null : JsonNode.Parse(json);

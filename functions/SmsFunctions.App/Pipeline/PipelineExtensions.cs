@@ -30,7 +30,12 @@ public static class PipelineExtensions
         services.AddSingleton<RecipientRanges>();
         services.AddSingleton<AcceptedRows>();
         services.AddSingleton<MessageStamp>();
-        services.AddSingleton<RecipientStateWriter>();
+        services.AddSingleton<SmsFunctions.Storage.Messages.IRecipientRowStore>(sp => sp.GetRequiredService<SmsFunctions.Storage.Messages.RecipientStore>());
+        services.AddSingleton<RecipientOwner>();
+        services.AddSingleton<IRecipientOwner>(sp => sp.GetRequiredService<RecipientOwner>());
+        services.AddSingleton<ClaimRegistry>();
+        services.AddSingleton<IRefundLedger, CreditLedgerRefunds>();
+        services.AddSingleton<RecipientRefunds>();
         services.AddSingleton<MessageHeaderCache>();
         services.AddSingleton<CallbackEnqueuer>();
         services.AddSingleton<DispatchEnqueuer>();

@@ -7,12 +7,13 @@ namespace SmsFunctions.App.Pipeline;
 /// <summary>
 /// Applies delivery receipts (DLRs) from any carrier to recipient state. Idempotent and order-tolerant: the state
 /// machine ignores a repeated receipt or one that would move a recipient backwards (SENT after DELIVERED), and an
-/// ETag conflict (a concurrent receipt or the dispatcher's own write) is resolved by re-reading and deciding again.
+/// ETag conflict (a concurrent receipt or the dispatcher's own write) is resolved by the recipient owner, which
+/// re-reads and decides again (<see cref="RecipientDecisions"/>).
 /// </summary>
 public sealed partial class ReceiptApplier(
     MessageHeaderCache headers,
     MessageStamp stamp,
-    RecipientStateWriter writer,
+    IRecipientOwner owner,
     CallbackEnqueuer callbacks,
     TimeProvider time,
     ILogger<ReceiptApplier> logger) : IDeliveryReceiptSink
@@ -20,46 +21,33 @@ public sealed partial class ReceiptApplier(
     public async Task AcceptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receipt);
-        var found = false;
-        string? repeated = null;
-        var row = await writer.UpdateAsync(receipt.MessageId, receipt.Recipient, r =>
+        var change = new ApplyReceipt(receipt.State, receipt.At, time.GetUtcNow(), receipt.Carrier, receipt.CarrierReference, receipt.ErrorCode, receipt.Detail);
+        var outcome = await owner.ApplyAsync(receipt.MessageId, receipt.Recipient, change, cancellationToken: cancellationToken);
+        if (!outcome.StateChanged || outcome.Row is not { } row)
         {
-            found = true;
-            _ = LifecycleApiNames.TryParseApiName(r.State, out RecipientState current);
-            var outcome = RecipientStateMachine.Classify(current, receipt.State);
-            if (outcome != TransitionOutcome.Applied)
+            if (outcome.Row is null)
             {
-                if (outcome == TransitionOutcome.Invalid) { LogInvalid(logger, receipt.MessageId, receipt.Recipient, current, receipt.State); }
-                repeated = current == receipt.State ? r.AccountId : null;
-                return false;
+                LogUnknown(logger, receipt.Carrier, receipt.MessageId, receipt.Recipient);
+                return;
             }
 
-            r.State = receipt.State.ToApiName();
-            r.UpdatedAt = time.GetUtcNow();
-            r.CarrierReference ??= receipt.CarrierReference;
-            r.Carrier ??= receipt.Carrier;
-            if (receipt.State is RecipientState.Sent or RecipientState.Buffered or RecipientState.Delivered) { r.SentAt ??= receipt.At; }
-            if (receipt.State == RecipientState.Delivered) { r.DeliveredAt = receipt.At; }
-            if (receipt.ErrorCode is not null) { r.ErrorCode = receipt.ErrorCode; r.ErrorDetail = receipt.Detail; }
-            return true;
-        }, cancellationToken);
-
-        if (row is null)
-        {
-            if (!found) { LogUnknown(logger, receipt.Carrier, receipt.MessageId, receipt.Recipient); }
+            if (outcome.Kind == DecisionKind.Refused && RecipientStateMachine.Classify(outcome.From, receipt.State) == TransitionOutcome.Invalid)
+            {
+                LogInvalid(logger, receipt.MessageId, receipt.Recipient, outcome.From, receipt.State);
+            }
 
             // The same receipt again: perhaps the first one's answer was lost because this process died after
             // storing the state and before queuing its callback. Queue it once more, as a replay: it goes out only
             // if no attempt for this state is on record.
-            if (repeated is { } accountId && (await headers.GetAsync(accountId, receipt.MessageId, cancellationToken)) is { CallbackJson.Length: > 0 })
+            if (outcome.Kind == DecisionKind.Unchanged && outcome.From == receipt.State
+                && (await headers.GetAsync(outcome.Row.AccountId, receipt.MessageId, cancellationToken)) is { CallbackJson.Length: > 0 })
             {
-                await callbacks.EnqueueAsync([new CallbackEvent(accountId, receipt.MessageId, receipt.Recipient, receipt.State.ToApiName(), receipt.At, Replay: true)], cancellationToken: cancellationToken);
+                await callbacks.EnqueueAsync([new CallbackEvent(outcome.Row.AccountId, receipt.MessageId, receipt.Recipient, receipt.State.ToApiName(), receipt.At, Replay: true)], cancellationToken: cancellationToken);
             }
 
             return;
         }
 
-        PipelineMetrics.StateChanges.Add(1, new KeyValuePair<string, object?>("state", row.State));
         var header = await headers.GetAsync(row.AccountId, row.MessageId, cancellationToken);
         if (header is not null)
         {

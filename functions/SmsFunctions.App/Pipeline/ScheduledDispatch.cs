@@ -16,7 +16,8 @@ public sealed partial class ScheduledDispatch(
     MessageHeaderCache headers,
     MessageStamp stamp,
     RecipientStore recipients,
-    RecipientStateWriter writer,
+    IRecipientOwner owner,
+    RecipientRefunds refunds,
     CallbackEnqueuer callbacks,
     DispatchEnqueuer enqueuer,
     AcceptanceRecovery recovery,
@@ -140,6 +141,7 @@ public sealed partial class ScheduledDispatch(
         var messageId = row.RowKey[ExpiryPrefix.Length..];
         var header = await headers.RefreshAsync(row.AccountId, messageId, cancellationToken);
         var events = new List<CallbackEvent>();
+        var settled = new List<RecipientEntity>();
         if (header is not null)
         {
             var now = time.GetUtcNow();
@@ -147,20 +149,16 @@ public sealed partial class ScheduledDispatch(
             {
                 if (LifecycleApiNames.TryParseApiName(recipient.State, out RecipientState state) && state.IsTerminal())
                 {
+                    if (RecipientRefunds.IsDue(recipient)) { settled.Add(recipient); }
                     continue;
                 }
 
-                var expired = await writer.UpdateAsync(messageId, recipient.Number, r =>
+                var expired = await owner.ApplyAsync(recipient, new Expire("No final delivery report arrived within the validity period.", now), cancellationToken: cancellationToken);
+                if (expired.StateChanged && expired.Row is { } row_)
                 {
-                    _ = LifecycleApiNames.TryParseApiName(r.State, out RecipientState current);
-                    if (RecipientStateMachine.Classify(current, RecipientState.Expired) != TransitionOutcome.Applied) { return false; }
-                    r.State = RecipientState.Expired.ToApiName();
-                    r.ErrorCode = "VALIDITY_EXPIRED";
-                    r.ErrorDetail = "No final delivery report arrived within the validity period.";
-                    r.UpdatedAt = now;
-                    return true;
-                }, cancellationToken);
-                if (expired is not null) { events.Add(new CallbackEvent(row.AccountId, messageId, expired.Number, expired.State, now)); }
+                    events.Add(new CallbackEvent(row.AccountId, messageId, row_.Number, row_.State, now));
+                    settled.Add(row_);
+                }
             }
 
             if (events.Count > 0)
@@ -169,6 +167,10 @@ public sealed partial class ScheduledDispatch(
                 if (!string.IsNullOrEmpty(header.CallbackJson)) { await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken); }
                 LogExpired(logger, messageId, events.Count);
             }
+
+            // Recipients expired before they were ever claimed never reached a carrier: refunded (and any refund a
+            // crash left owed is paid now, once).
+            await refunds.PayAsync(settled, cancellationToken);
         }
 
         await schedule.TryRemoveAsync(row, cancellationToken);

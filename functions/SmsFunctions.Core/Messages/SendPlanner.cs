@@ -96,17 +96,12 @@ public static class SendPlanner
             var segments = templateSegments;
             if (template.HasPlaceholders)
             {
-                if (!template.TryRender(recipient.Fields, out rendered, out _))
+                if (!RecipientBody.TryRender(template, recipient.Fields, draft.SmartEncoding, out rendered, out _, out var encodedChars))
                 {
                     continue; // already reported as a missing placeholder
                 }
 
-                if (draft.SmartEncoding)
-                {
-                    var encoded = SmartEncoder.Apply(rendered);
-                    replacements.Add(encoded.Replacements);
-                    rendered = encoded.Text;
-                }
+                replacements.Add(encodedChars);
 
                 segments = SegmentCounter.Count(rendered);
                 if (!verdict.Blocked)

@@ -58,4 +58,16 @@ public sealed class RecipientEntity : ITableEntity
     public string? ErrorCode { get; set; }
 
     public string? ErrorDetail { get; set; }
+
+    /// <summary>The dispatch claim holding (or that last held) the recipient; null before the first claim.</summary>
+    public string? ClaimId { get; set; }
+
+    /// <summary>The carrier may or may not have the SMS (FAILED with DISPATCH_OUTCOME_UNKNOWN): charged, never re-sent.</summary>
+    public bool OutcomeUnknown { get; set; }
+
+    /// <summary>Null (charged), <c>Due</c> (certainly never reached a carrier, refund owed) or <c>Paid</c>.</summary>
+    public string? Refund { get; set; }
+
+    /// <summary>When the refund's ledger line was recorded.</summary>
+    public DateTimeOffset? RefundedAt { get; set; }
 }

@@ -4,12 +4,24 @@ using SmsFunctions.Storage.Tables;
 
 namespace SmsFunctions.Storage.Messages;
 
+/// <summary>The reads and ETag-guarded writes the owner of recipient state needs (and a test can fake).</summary>
+public interface IRecipientRowStore
+{
+    Task<RecipientEntity?> GetAsync(string messageId, string number, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the row if its ETag still matches; false on a conflict (or when it is gone).</summary>
+    Task<bool> TryReplaceAsync(RecipientEntity recipient, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces rows of one message, one transaction per partition; false when any of them conflicted.</summary>
+    Task<bool> TryReplaceBatchAsync(string messageId, IReadOnlyList<RecipientEntity> recipients, CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// Recipients of a message, spread over the message's shards (<see cref="RecipientKeys"/>). Bulk writes go in
 /// 100-entity batches of one partition, several at once.
 /// Per-recipient updates (dispatch claims, receipts, cancellation) are ETag-guarded.
 /// </summary>
-public sealed class RecipientStore(SmsTables tables)
+public sealed class RecipientStore(SmsTables tables) : IRecipientRowStore
 {
     public const int MaxPageSize = 100;
 

@@ -12,12 +12,12 @@ using SmsFunctions.Storage.Tables;
 namespace SmsFunctions.App.Tests.Pipeline;
 
 /// <summary>
-/// The recipient writer's group commit against Azurite: an outcome held for its receipt becomes one write, changes
+/// The recipient owner's group commit (on GroupCommit) against Azurite: an outcome held for its receipt becomes one write, changes
 /// of one shard share transactions, a row changed elsewhere is re-read and decided again, and a declined change
 /// writes nothing. Writes are counted by a policy on the table client.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class RecipientStateWriterTests(SmsAppFixture app)
+public sealed class RecipientOwnerStorageTests(SmsAppFixture app)
 {
     private static CancellationToken Ct => TestCancellation.Token;
 
@@ -25,21 +25,21 @@ public sealed class RecipientStateWriterTests(SmsAppFixture app)
     public async Task AnOutcomeHeldForItsReceiptIsWrittenOnceWithBoth()
     {
         var (store, writes) = await StoreAsync();
-        var writer = new RecipientStateWriter(store, TimeProvider.System);
+        var writer = new RecipientOwner(store, TimeProvider.System);
         var messageId = NewMessageId();
         var row = (await InsertAsync(store, writer, messageId, ["+393330000001"]))[0];
         writes.Clear();
 
         // Held for a minute: only the receipt joining it can complete it within the test's wait.
-        var outcome = writer.UpdateAsync(messageId, row.Number, r => { r.State = "SENT"; r.CarrierReference = "ref-1"; return true; }, TimeSpan.FromMinutes(1), Ct);
+        var outcome = writer.UpdateAsync(messageId, row.Number, null, r => { r.State = "SENT"; r.CarrierReference = "ref-1"; return true; }, TimeSpan.FromMinutes(1), Ct);
         await Task.Delay(100, Ct);
         Assert.False(outcome.IsCompleted);
-        var receipt = writer.UpdateAsync(messageId, row.Number, r =>
+        var receipt = writer.UpdateAsync(messageId, row.Number, null, r =>
         {
             if (r.State != "SENT") { return false; }
             r.State = "DELIVERED";
             return true;
-        }, Ct);
+        }, TimeSpan.Zero, Ct);
 
         var both = await Task.WhenAll(outcome, receipt).WaitAsync(TimeSpan.FromSeconds(20), Ct);
 
@@ -55,12 +55,12 @@ public sealed class RecipientStateWriterTests(SmsAppFixture app)
     public async Task ChangesOfOneShardShareTransactions()
     {
         var (store, writes) = await StoreAsync();
-        var writer = new RecipientStateWriter(store, TimeProvider.System);
+        var writer = new RecipientOwner(store, TimeProvider.System);
         var messageId = NewMessageId();
         var rows = await InsertAsync(store, writer, messageId, NumbersOfOneShard(messageId, 60));
         writes.Clear();
 
-        var results = await Task.WhenAll(rows.Select(r => Task.Run(() => writer.UpdateAsync(messageId, r.Number, x => { x.State = "SENT"; return true; }, Ct), Ct)));
+        var results = await Task.WhenAll(rows.Select(r => Task.Run(() => writer.UpdateAsync(messageId, r.Number, null, x => { x.State = "SENT"; return true; }, TimeSpan.Zero, Ct), Ct)));
 
         Assert.All(results, r => Assert.Equal("SENT", r!.State));
         Assert.InRange(writes.Count, 1, 20);
@@ -74,7 +74,7 @@ public sealed class RecipientStateWriterTests(SmsAppFixture app)
     public async Task ARowChangedElsewhereIsReadAgainAndItsChangeDecidedAgain()
     {
         var (store, _) = await StoreAsync();
-        var writer = new RecipientStateWriter(store, TimeProvider.System);
+        var writer = new RecipientOwner(store, TimeProvider.System);
         var messageId = NewMessageId();
         var rows = await InsertAsync(store, writer, messageId, NumbersOfOneShard(messageId, 10));
 
@@ -83,12 +83,12 @@ public sealed class RecipientStateWriterTests(SmsAppFixture app)
         other.State = "CANCELED";
         Assert.True(await store.TryReplaceAsync(other, Ct));
 
-        var results = await Task.WhenAll(rows.Select(r => writer.UpdateAsync(messageId, r.Number, x =>
+        var results = await Task.WhenAll(rows.Select(r => writer.UpdateAsync(messageId, r.Number, null, x =>
         {
             if (x.State != "QUEUED") { return false; }
             x.State = "DISPATCHING";
             return true;
-        }, Ct)));
+        }, TimeSpan.Zero, Ct)));
 
         Assert.Null(results[3]);
         Assert.Equal(9, results.Count(r => r?.State == "DISPATCHING"));
@@ -100,16 +100,16 @@ public sealed class RecipientStateWriterTests(SmsAppFixture app)
     public async Task ADeclinedChangeWritesNothing()
     {
         var (store, writes) = await StoreAsync();
-        var writer = new RecipientStateWriter(store, TimeProvider.System);
+        var writer = new RecipientOwner(store, TimeProvider.System);
         var messageId = NewMessageId();
         var row = (await InsertAsync(store, writer, messageId, ["+393330000002"]))[0];
         writes.Clear();
 
-        var result = await writer.UpdateAsync(messageId, row.Number, _ => false, Ct);
+        var result = await writer.UpdateAsync(messageId, row.Number, null, _ => false, TimeSpan.Zero, Ct);
 
         Assert.Null(result);
         Assert.Equal(0, writes.Count);
-        Assert.Null(await writer.UpdateAsync(NewMessageId(), "+393330000003", _ => true, Ct));
+        Assert.Null(await writer.UpdateAsync(NewMessageId(), "+393330000003", null, _ => true, TimeSpan.Zero, Ct));
     }
 
     private static string NewMessageId() => "w" + Guid.NewGuid().ToString("N")[..20];
@@ -121,7 +121,7 @@ public sealed class RecipientStateWriterTests(SmsAppFixture app)
             .Where(n => RecipientKeys.PartitionKey(messageId, n) == shard).Take(count).ToList();
     }
 
-    private static async Task<List<RecipientEntity>> InsertAsync(RecipientStore store, RecipientStateWriter writer, string messageId, IReadOnlyList<string> numbers)
+    private static async Task<List<RecipientEntity>> InsertAsync(RecipientStore store, RecipientOwner writer, string messageId, IReadOnlyList<string> numbers)
     {
         var rows = numbers.Select(n => new RecipientEntity { RowKey = n, AccountId = "acc", State = "QUEUED" }).ToList();
         await store.InsertNewAsync(messageId, rows, Ct);
