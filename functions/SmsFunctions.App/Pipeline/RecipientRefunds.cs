@@ -25,7 +25,7 @@ public sealed class CreditLedgerRefunds(CreditLedger ledger) : IRefundLedger
             return;
         }
 
-        await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, cancellationToken);
+        await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: ChangeId(messageId, number), cancellationToken: cancellationToken);
     }
 }
 
