@@ -139,6 +139,9 @@ public sealed class RecipientOwner : IRecipientOwner
     public RecipientEntity? Remembered(string messageId, string number) =>
         _rows.TryGetValue((messageId, number), out var row) ? row : null;
 
+    /// <summary>True while a change of the recipient waits to be written (for tests).</summary>
+    internal bool IsPending(string messageId, string number) => _pending.ContainsKey((messageId, number));
+
     /// <summary>Forgets the remembered row (a test that changed it behind the owner's back).</summary>
     public void Forget(string messageId, string number) => _rows.TryRemove((messageId, number), out _);
 
@@ -220,7 +223,8 @@ public sealed class RecipientOwner : IRecipientOwner
                 pending = new Pending(key, current.PartitionKey, current.ETag, row, change, row.Copy());
                 index = 0;
                 _pending[key] = pending;
-                Hold(pending, holdFor);
+                // A row already final has nothing left to wait for (its receipt came first).
+                Hold(pending, RecipientRows.StateOf(row).IsTerminal() ? TimeSpan.Zero : holdFor);
                 break;
             }
         }
