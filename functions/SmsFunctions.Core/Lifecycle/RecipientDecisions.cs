@@ -100,7 +100,7 @@ public static class RecipientDecisions
                     OutcomeUnknown = row.State == RecipientState.Dispatching,
                     UpdatedAt = p.At,
                 })
-                : Refuse(row),
+                : row.State == RecipientState.Failed && row.ErrorCode == RecipientErrorCodes.Poisoned ? Same(row) : Refuse(row),
             Cancel c => row.State.IsCancelable()
                 ? Changed(row, row with { State = RecipientState.Canceled, UpdatedAt = c.At })
                 : row.State == RecipientState.Canceled ? Same(row) : Refuse(row),
@@ -167,7 +167,13 @@ public static class RecipientDecisions
             };
         }
 
-        return next == row ? (applied ? Same(row) : Refuse(row)) : Changed(row, next with { UpdatedAt = s.At });
+        if (next == row)
+        {
+            // Nothing new: already recorded (or overtaken by a receipt), unless the move is not one the lifecycle has.
+            return RecipientStateMachine.Classify(row.State, target) == TransitionOutcome.Invalid ? Refuse(row) : Same(row);
+        }
+
+        return Changed(row, next with { UpdatedAt = s.At });
     }
 
     private static RecipientDecision Receipt(RecipientRow row, ApplyReceipt r)
