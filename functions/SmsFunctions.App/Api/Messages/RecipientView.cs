@@ -4,7 +4,8 @@ using SmsFunctions.Storage.Tables;
 
 namespace SmsFunctions.App.Api.Messages;
 
-/// <summary>One recipient of a message, as <c>GET /messages/{id}/recipients</c> answers it.</summary>
+/// <summary>One recipient of a message, as <c>GET /messages/{id}/recipients</c> answers it. <c>outcomeUnknown</c>: FAILED
+/// with its outcome at the carrier unknown (still charged); <c>refund</c>: DUE or PAID when it never reached a carrier.</summary>
 public sealed record RecipientView(
     string Number,
     string State,
@@ -19,7 +20,10 @@ public sealed record RecipientView(
     string? CarrierReference,
     int Attempts,
     string? ErrorCode,
-    string? ErrorDetail)
+    string? ErrorDetail,
+    bool OutcomeUnknown = false,
+    string? Refund = null,
+    DateTimeOffset? RefundedAt = null)
 {
     public static RecipientView From(RecipientEntity entity)
     {
@@ -38,6 +42,11 @@ public sealed record RecipientView(
             entity.CarrierReference,
             entity.Attempts,
             entity.ErrorCode,
-            entity.ErrorDetail);
+            entity.ErrorDetail,
+            // FAILED but the carrier may have it: charged, never re-sent (DISPATCH_OUTCOME_UNKNOWN).
+            entity.OutcomeUnknown,
+            // DUE or PAID: it certainly never reached a carrier, and its charge is (being) given back.
+            entity.Refund?.ToUpperInvariant(),
+            entity.RefundedAt);
     }
 }
