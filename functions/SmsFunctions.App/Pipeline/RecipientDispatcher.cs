@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using SmsFunctions.Carriers;
 using SmsFunctions.Carriers.Routing;
 using SmsFunctions.Core.Encoding;
@@ -25,7 +26,7 @@ public sealed record DispatchPass(IReadOnlyList<CallbackEvent> Events, IReadOnly
 
 /// <summary>
 /// Dispatches the recipients of one message, in four stages: <b>claim</b> (QUEUED → DISPATCHING under a claim id,
-/// through the recipient owner, in slices of the submit concurrency, each slice just before its submits) →
+/// through the recipient owner, in slices of the submit concurrency, at most one slice ahead of the submits) →
 /// <b>render</b> (<see cref="RecipientBody"/>) → <b>route</b> (the carrier router and its fallbacks) →
 /// <b>record</b> (the outcome as a <see cref="RecordSubmit"/>, held briefly so the delivery receipt joins it in one
 /// write). Claiming in slices keeps every claim younger than one submit, and the <see cref="ClaimRegistry"/> tells a
@@ -96,10 +97,35 @@ public sealed class RecipientDispatcher(IRecipientOwner owner, ClaimRegistry cla
             var writes = new List<Task>(toSend.Count);
 
             // Not cancelled midway: a claimed recipient is submitted, and a submitted SMS has its outcome recorded.
-            foreach (var slice in toSend.Chunk(settings.SubmitConcurrency))
+            // The claimer works one slice ahead of the submitters: at most a slice waits claimed while another is
+            // being claimed, so no claim is older than about two submits when its SMS goes out.
+            var ready = Channel.CreateBounded<RecipientEntity>(new BoundedChannelOptions(settings.SubmitConcurrency) { SingleWriter = true });
+            var claimer = Task.Run(async () =>
             {
-                var claimed = await ClaimAsync(slice, lease.Id);
-                await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = settings.SubmitConcurrency, CancellationToken = CancellationToken.None },
+                try
+                {
+                    foreach (var slice in toSend.Chunk(settings.SubmitConcurrency))
+                    {
+                        foreach (var row in await ClaimAsync(slice, lease.Id))
+                        {
+                            await ready.Writer.WriteAsync(row, CancellationToken.None);
+                        }
+                    }
+
+                    ready.Writer.Complete();
+                }
+#pragma warning disable CA1031 // Handed to the readers: the rows already claimed are still sent, then the pass fails.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    ready.Writer.Complete(ex);
+                }
+            }, CancellationToken.None);
+
+            try
+            {
+                await Parallel.ForEachAsync(ready.Reader.ReadAllAsync(CancellationToken.None),
+                    new ParallelOptions { MaxDegreeOfParallelism = settings.SubmitConcurrency, CancellationToken = CancellationToken.None },
                     async (row, _) =>
                     {
                         var outcome = await SubmitAsync(header, template, row, lease.Id);
@@ -107,9 +133,14 @@ public sealed class RecipientDispatcher(IRecipientOwner owner, ClaimRegistry cla
                         var write = SettleAsync(row, outcome, hold, events, settled, CancellationToken.None);
                         lock (writes) { writes.Add(write); }
                     });
+                await claimer;
             }
-
-            await Task.WhenAll(writes);
+            finally
+            {
+                Task[] all;
+                lock (writes) { all = [.. writes]; }
+                await Task.WhenAll(all);
+            }
         }
 
         return new DispatchPass(events, settled, waitForOthers);

@@ -21,7 +21,7 @@ public sealed class RecipientOwnerTests
         var mostClaimedAhead = 0;
         rig = new DispatchRig(submission =>
         {
-            // Claimed and not yet submitted (this one included): never more than a slice.
+            // Claimed and not yet submitted (this one included): the slice being submitted and at most one claimed ahead.
             var ahead = Enumerable.Range(0, 10).Select(i => rig.Store.Row(rig.MessageId, "+39333" + (1_000_000 + i)))
                 .Count(r => r.State == "DISPATCHING" && !rig.Carrier.Submitted.Any(s => s.Recipient == r.Number && !ReferenceEquals(s, submission)));
             lock (rig) { mostClaimedAhead = Math.Max(mostClaimedAhead, ahead); }
@@ -29,9 +29,9 @@ public sealed class RecipientOwnerTests
         });
         var rows = rig.Seed(10);
 
-        await rig.DispatchAsync(rows, DispatchRig.Settings(concurrency: 2));
+        await rig.DispatchAsync(rows, DispatchRig.Settings(concurrency: 2)); // at 81f495f all ten were claimed before the first submit
 
-        Assert.InRange(mostClaimedAhead, 1, 2);
+        Assert.InRange(mostClaimedAhead, 1, 4);
         Assert.Equal(10, rig.Carrier.Submitted.Count);
         Assert.All(rows, r => Assert.Equal("SENT", rig.Store.Row(rig.MessageId, r.Number).State));
     }
