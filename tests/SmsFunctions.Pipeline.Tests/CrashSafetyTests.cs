@@ -139,6 +139,10 @@ public sealed class CrashSafetyTests(CrashFixture fixture)
         Assert.Equal(App.Pipeline.DispatchHandler.UnknownOutcomeCode, recipient["errorCode"]?.GetValue<string>()
             ?? (await b.Services.GetRequiredService<RecipientStore>().GetAsync(id, number, ct))!.ErrorCode);
         Assert.DoesNotContain(fixture.Kannel.SmscMessages, m => m.From == "CrashC");
+
+        // Not a plain FAILED: the carrier may have it, so it stays charged and says so.
+        Assert.True(recipient["outcomeUnknown"]!.GetValue<bool>());
+        Assert.Null(recipient["refund"]);
     }
 
     private static HttpClient Reuse(HttpClient client, Uri baseUrl)
