@@ -27,6 +27,7 @@ namespace SmsFunctions.App.Api.Messages;
 public sealed partial class MessageCanceller(
     MessageStore messages,
     RecipientStore recipients,
+    SmsFunctions.App.Pipeline.IRecipientOwner owner,
     ScheduleIndex schedule,
     CreditLedger ledger,
     SmsFunctions.App.Pipeline.CallbackEnqueuer callbacks,
@@ -147,70 +148,31 @@ public sealed partial class MessageCanceller(
         return events;
     }
 
-    /// <summary>Cancels every cancelable recipient of <paramref name="all"/> (rows updated in place); each one's state afterwards.</summary>
+    /// <summary>Cancels every cancelable recipient of <paramref name="all"/> (rows updated in place); each one's state
+    /// afterwards. Through the owner of recipient rows: a <see cref="Cancel"/> per recipient, group-committed per shard,
+    /// decided again on a conflict (a dispatcher's claim wins or loses cleanly).</summary>
     private async Task<RecipientState[]> CancelRecipientsAsync(string messageId, List<RecipientEntity> all, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var results = new RecipientState[all.Count];
-        var chunks = Enumerable.Range(0, (all.Count + 99) / 100);
-        await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (chunk, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, all.Count), new ParallelOptions { MaxDegreeOfParallelism = Concurrency * 100, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var start = chunk * 100;
-            var slice = all.GetRange(start, Math.Min(100, all.Count - start));
-            await CancelChunkAsync(messageId, slice, now, ct);
-            for (var i = 0; i < slice.Count; i++)
+            var row = all[i];
+            if (!Parse(row.State).IsCancelable())
             {
-                results[start + i] = Parse(slice[i].State);
+                results[i] = Parse(row.State);
+                return;
             }
+
+            var outcome = await owner.ApplyAsync(row, new Cancel(now), cancellationToken: CancellationToken.None);
+            if (outcome.Row is { } current)
+            {
+                row.State = current.State;
+                row.ETag = current.ETag;
+            }
+
+            results[i] = Parse(row.State);
         });
         return results;
-    }
-
-    private async Task CancelChunkAsync(string messageId, List<RecipientEntity> slice, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var changes = slice.Where(r => Parse(r.State).IsCancelable()).ToList();
-        if (changes.Count == 0)
-        {
-            return;
-        }
-
-        var previous = changes.Select(r => r.State).ToList();
-        foreach (var row in changes)
-        {
-            row.State = RecipientState.Canceled.ToApiName();
-            row.UpdatedAt = now;
-        }
-
-        if (await recipients.TryReplaceBatchAsync(messageId, changes, cancellationToken))
-        {
-            return;
-        }
-
-        // Someone (a dispatcher) changed one of them: decide again recipient by recipient.
-        for (var i = 0; i < changes.Count; i++)
-        {
-            changes[i].State = previous[i];
-            for (var attempt = 0; attempt < MaxAttempts; attempt++)
-            {
-                var current = await recipients.GetAsync(messageId, changes[i].Number, cancellationToken);
-                if (current is null || !RecipientStateMachine.TryApply(Parse(current.State), RecipientState.Canceled, out _))
-                {
-                    if (current is not null)
-                    {
-                        Copy(current, changes[i]);
-                    }
-
-                    break;
-                }
-
-                current.State = RecipientState.Canceled.ToApiName();
-                current.UpdatedAt = now;
-                if (await recipients.TryReplaceAsync(current, cancellationToken))
-                {
-                    Copy(current, changes[i]);
-                    break;
-                }
-            }
-        }
     }
 
     /// <summary>
@@ -266,12 +228,6 @@ public sealed partial class MessageCanceller(
 
             etag = current.ETag;
         }
-    }
-
-    private static void Copy(RecipientEntity from, RecipientEntity to)
-    {
-        to.State = from.State;
-        to.ETag = from.ETag;
     }
 
     private static RecipientState Parse(string state)
