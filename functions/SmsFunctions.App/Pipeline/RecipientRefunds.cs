@@ -8,9 +8,10 @@ namespace SmsFunctions.App.Pipeline;
 /// <summary>Gives one recipient's charge back with an idempotent ledger line (the port a test fakes).</summary>
 public interface IRefundLedger
 {
-    /// <summary>Adds the refund's ledger line exactly once however often it is called for the same recipient.
-    /// Returns once it is durable; an exception means "unknown, call again".</summary>
-    Task RefundAsync(string accountId, decimal amount, string messageId, string number, CancellationToken cancellationToken);
+    /// <summary>Adds the refund's ledger line exactly once however often it is called for the same recipient (with the
+    /// same <paramref name="dueAt"/>, which names the ledger line). Returns once it is durable; an exception means
+    /// "unknown, call again".</summary>
+    Task RefundAsync(string accountId, decimal amount, string messageId, string number, DateTimeOffset dueAt, CancellationToken cancellationToken);
 }
 
 /// <summary><see cref="IRefundLedger"/> on the credit ledger, keyed by <c>refund:{messageId}:{number}</c>.</summary>
@@ -18,14 +19,16 @@ public sealed class CreditLedgerRefunds(CreditLedger ledger) : IRefundLedger
 {
     public static string ChangeId(string messageId, string number) => $"refund:{messageId}:{number}";
 
-    public async Task RefundAsync(string accountId, decimal amount, string messageId, string number, CancellationToken cancellationToken)
+    public async Task RefundAsync(string accountId, decimal amount, string messageId, string number, DateTimeOffset dueAt, CancellationToken cancellationToken)
     {
         if (amount <= 0m)
         {
             return;
         }
 
-        await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: ChangeId(messageId, number), cancellationToken: cancellationToken);
+        // The refund's time is the row's (stable while the refund is due), so a pass in another process after a crash
+        // names the same ledger line and finds it, however long after (verify).
+        await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: ChangeId(messageId, number), at: dueAt, verify: true, cancellationToken: cancellationToken);
     }
 }
 
@@ -48,7 +51,8 @@ public sealed class RecipientRefunds(IRefundLedger ledger, IRecipientOwner owner
         ArgumentNullException.ThrowIfNull(rows);
         foreach (var row in rows.Where(IsDue))
         {
-            await ledger.RefundAsync(row.AccountId, TableValues.ParseMoney(row.Price), row.MessageId, row.Number, cancellationToken);
+            var dueAt = row.UpdatedAt ?? SmsFunctions.Core.Messages.MessageId.CreatedAt(row.MessageId);
+            await ledger.RefundAsync(row.AccountId, TableValues.ParseMoney(row.Price), row.MessageId, row.Number, dueAt, cancellationToken);
             await owner.ApplyAsync(row, new RecordRefund(time.GetUtcNow()), cancellationToken: CancellationToken.None);
             PipelineMetrics.Refunds.Add(1);
         }

@@ -145,7 +145,7 @@ internal sealed class FakeRefundLedger : IRefundLedger
 
     public IReadOnlyDictionary<string, decimal> Lines => _lines;
 
-    public Task RefundAsync(string accountId, decimal amount, string messageId, string number, CancellationToken cancellationToken)
+    public Task RefundAsync(string accountId, decimal amount, string messageId, string number, DateTimeOffset dueAt, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Calls);
         if (Interlocked.Exchange(ref FailNext, 0) > 0)
