@@ -23,6 +23,7 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
     private readonly ConcurrentDictionary<ITimer, byte> _pending = new();
     private readonly ConcurrentDictionary<Task, byte> _emitting = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _logLock = new();
     private int _disposed;
 
     public SandboxCarrier(
@@ -57,6 +58,11 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
             _ => CarrierSubmitResult.Accepted(ReferenceFor(submission)),
         };
 
+        if (result.Outcome is CarrierSubmitOutcome.Accepted or CarrierSubmitOutcome.Rejected)
+        {
+            Record(submission, result);
+        }
+
         if (result.Outcome == CarrierSubmitOutcome.Accepted)
         {
             Schedule(submission, result.CarrierReference!, script.Receipts);
@@ -71,6 +77,19 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(submission);
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(submission.MessageId + "|" + submission.Recipient));
         return "sbx-" + Convert.ToHexStringLower(hash.AsSpan(0, 8));
+    }
+
+    /// <summary>Appends the submission to <see cref="SandboxCarrierOptions.SubmissionLogPath"/>, if set. The write
+    /// reaches the operating system before the submit returns, so a killed process keeps its record.</summary>
+    private void Record(CarrierSubmission submission, CarrierSubmitResult result)
+    {
+        if (_options.CurrentValue.SubmissionLogPath is not { Length: > 0 } path) { return; }
+        var line = string.Join('\t', _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            submission.MessageId, submission.Recipient, result.Outcome.ToString(), result.CarrierReference ?? "-") + "\n";
+        lock (_logLock)
+        {
+            File.AppendAllText(path, line);
+        }
     }
 
     private void Schedule(CarrierSubmission submission, string reference, IReadOnlyList<SandboxReceiptStep> steps)

@@ -7,14 +7,14 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace SmsFunctions.Benchmarks.Infrastructure;
+namespace SmsFunctions.Testing;
 
 /// <summary>
 /// Kestrel on 127.0.0.1 with one request handler. The shared <c>WebhookListener</c> keeps every request with its
 /// headers and scans the whole list on each wait, which is right for tests but costs too much at thousands of
 /// requests per second on the machine being measured; the sinks here only count and timestamp.
 /// </summary>
-internal sealed class LoopbackListener : IAsyncDisposable
+public sealed class LoopbackListener : IAsyncDisposable
 {
     private readonly WebApplication _app;
 

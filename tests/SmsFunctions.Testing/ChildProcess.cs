@@ -2,14 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 
-namespace SmsFunctions.Benchmarks.Infrastructure;
+namespace SmsFunctions.Testing;
 
 /// <summary>
-/// A process the harness started, with the tail of its output kept for failure messages. Every instance is registered
+/// A process a test or the benchmark harness started, with the tail of its output kept for failure messages. Every instance is registered
 /// until it is stopped, so that Ctrl-C or a crash still stops everything we started — by PID, SIGTERM first (the app,
 /// Kannel and Azurite shut down cleanly on it), SIGKILL after a grace period. Never by name.
 /// </summary>
-internal sealed class ChildProcess : IAsyncDisposable
+public sealed class ChildProcess : IAsyncDisposable
 {
     private const int KeptLines = 200;
     private static readonly ConcurrentDictionary<int, ChildProcess> Live = new();
@@ -93,6 +93,21 @@ internal sealed class ChildProcess : IAsyncDisposable
             var exit = _process.HasExited ? $" (exited with {_process.ExitCode})" : "";
             return $"--- {Name} [{Id}]{exit}, last output:{Environment.NewLine}" + string.Join(Environment.NewLine, _lines.TakeLast(lines));
         }
+    }
+
+    /// <summary>SIGKILL, as <c>kill -9</c>: the process gets no chance to finish anything. Waits until it is gone.</summary>
+    public async Task KillAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (!_process.HasExited) { _process.Kill(); }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The last-chance cleanup (second Ctrl-C, process exit): stops every child still registered.</summary>
