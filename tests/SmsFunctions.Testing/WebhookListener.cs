@@ -50,11 +50,15 @@ public sealed class WebhookListener : IAsyncDisposable
         get { lock (_requests) { return [.. _requests]; } }
     }
 
-    public static async Task<WebhookListener> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<WebhookListener> StartAsync(CancellationToken cancellationToken = default) => StartAsync(0, cancellationToken);
+
+    /// <summary>Starts on <paramref name="port"/> (0: any free port), e.g. again on the port of a receiver that was
+    /// stopped to simulate an outage.</summary>
+    public static async Task<WebhookListener> StartAsync(int port, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var listener = new WebhookListener(builder.Build());
         await listener._app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = listener._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -27,6 +27,9 @@ public sealed partial class KannelFixture : IAsyncLifetime
     private KannelProcess? _fakesmsc;
     private KannelProcess? _smsbox;
     private int _adminPort;
+    private int _smsboxPort;
+    private int _smscPort;
+    private int _sendSmsPort;
 
     public string Username { get; } = "sms";
 
@@ -58,29 +61,51 @@ public sealed partial class KannelFixture : IAsyncLifetime
         Directory.CreateDirectory(Folder);
         var ports = FreePorts(4);
         _adminPort = ports[0];
-        int smsboxPort = ports[1], smscPort = ports[2], sendSmsPort = ports[3];
-        SendSmsUrl = new Uri($"http://127.0.0.1:{sendSmsPort}/cgi-bin/sendsms");
-        var config = Path.Combine(Folder, "kannel.conf");
-        await File.WriteAllTextAsync(config, Configuration(smsboxPort, smscPort, sendSmsPort)).ConfigureAwait(false);
+        (_smsboxPort, _smscPort, _sendSmsPort) = (ports[1], ports[2], ports[3]);
+        SendSmsUrl = new Uri($"http://127.0.0.1:{_sendSmsPort}/cgi-bin/sendsms");
+        await File.WriteAllTextAsync(ConfigPath, Configuration(_smsboxPort, _smscPort, _sendSmsPort)).ConfigureAwait(false);
 
         try
         {
-            _bearerbox = KannelProcess.Start("bearerbox", BearerboxPath, ["-v", "1", config], Folder);
-            await WaitForStatusAsync(s => s.Contains("Status: running", StringComparison.Ordinal), "bearerbox running", _bearerbox).ConfigureAwait(false);
-
-            _fakesmsc = KannelProcess.Start("fakesmsc", FakeSmscPath,
-                ["-H", "127.0.0.1", "-r", smscPort.ToString(CultureInfo.InvariantCulture), "-m", "0", "000 000 text unused"], Folder, OnSmscLine);
-            await WaitForStatusAsync(s => FakeSmscOnline().IsMatch(s), "fakesmsc online", _fakesmsc).ConfigureAwait(false);
-
-            _smsbox = KannelProcess.Start("smsbox", SmsboxPath, ["-v", "1", config], Folder);
-            await WaitForStatusAsync(s => SmsboxConnected().IsMatch(s), "smsbox connected", _smsbox).ConfigureAwait(false);
-            await WaitForListeningAsync(sendSmsPort, _smsbox).ConfigureAwait(false);
+            await StartProcessesAsync().ConfigureAwait(false);
         }
         catch
         {
             await DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>A Kannel outage: stops smsbox, fakesmsc and bearerbox (SIGTERM, by PID). <see cref="SendSmsUrl"/>
+    /// refuses connections until <see cref="RestartAsync"/>; what fakesmsc received so far is kept.</summary>
+    public async Task StopAsync()
+    {
+        foreach (var process in new[] { _smsbox, _fakesmsc, _bearerbox })
+        {
+            if (process is not null) { await process.DisposeAsync().ConfigureAwait(false); }
+        }
+
+        _smsbox = _fakesmsc = _bearerbox = null;
+    }
+
+    /// <summary>Starts Kannel again after <see cref="StopAsync"/>, on the same ports and configuration.</summary>
+    public Task RestartAsync() => StartProcessesAsync();
+
+    private string ConfigPath => Path.Combine(Folder, "kannel.conf");
+
+    private async Task StartProcessesAsync()
+    {
+        var config = ConfigPath;
+        _bearerbox = KannelProcess.Start("bearerbox", BearerboxPath, ["-v", "1", config], Folder);
+        await WaitForStatusAsync(s => s.Contains("Status: running", StringComparison.Ordinal), "bearerbox running", _bearerbox).ConfigureAwait(false);
+
+        _fakesmsc = KannelProcess.Start("fakesmsc", FakeSmscPath,
+            ["-H", "127.0.0.1", "-r", _smscPort.ToString(CultureInfo.InvariantCulture), "-m", "0", "000 000 text unused"], Folder, OnSmscLine);
+        await WaitForStatusAsync(s => FakeSmscOnline().IsMatch(s), "fakesmsc online", _fakesmsc).ConfigureAwait(false);
+
+        _smsbox = KannelProcess.Start("smsbox", SmsboxPath, ["-v", "1", config], Folder);
+        await WaitForStatusAsync(s => SmsboxConnected().IsMatch(s), "smsbox connected", _smsbox).ConfigureAwait(false);
+        await WaitForListeningAsync(_sendSmsPort, _smsbox).ConfigureAwait(false);
     }
 
     /// <summary>Waits until <paramref name="count"/> SMS parts matching <paramref name="predicate"/> reached the SMSC.</summary>
