@@ -25,6 +25,7 @@ public sealed class FaultScenario : IAsyncDisposable
     private readonly List<WebhookListener> _retiredReceivers = [];
     private readonly string _name;
     private readonly int _instance;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
     private FaultScenario(string name, AzuriteFixture azurite, KannelFixture kannel, bool kannelCarrier)
     {
@@ -164,7 +165,8 @@ public sealed class FaultScenario : IAsyncDisposable
         IReadOnlyCollection<ClientOutcome> sends, IReadOnlyCollection<string>? acceptedIds, TimeSpan settle, bool duplicateWebhooksTolerated = false,
         decimal topUps = 0m, CancellationToken cancellationToken = default)
     {
-        var snapshot = await Checker.SettleAsync(AccountId, Webhooks, settle, cancellationToken);
+        var accepted = sends.Where(s => s.Accepted).Select(s => s.MessageId!).Concat(acceptedIds ?? []).ToHashSet(StringComparer.Ordinal);
+        var snapshot = await Checker.SettleAsync(AccountId, accepted, Webhooks, settle, cancellationToken);
         var report = InvariantChecker.Check(snapshot, new ScenarioEvidence
         {
             Scenario = _name,
@@ -177,6 +179,7 @@ public sealed class FaultScenario : IAsyncDisposable
             DuplicateWebhooksTolerated = duplicateWebhooksTolerated,
             FaultsInjected = Proxy?.InjectedTotal ?? 0,
             Kills = Gateway.Kills,
+            Elapsed = _clock.Elapsed,
         });
         var line = report.ToString();
         TestContext.Current.SendDiagnosticMessage(line);

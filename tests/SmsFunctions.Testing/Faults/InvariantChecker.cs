@@ -20,22 +20,26 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
     public Task<StorageSnapshot> ReadAsync(string accountId, CancellationToken cancellationToken = default)
         => StorageSnapshot.ReadAsync(storage, tablePrefix, accountId, cancellationToken);
 
-    /// <summary>Waits (bounded) until every recipient of the account is final or legitimately pending and every
-    /// final state with a callback has its webhook at the receiver or a recorded give-up; then reads the snapshot.</summary>
-    public async Task<StorageSnapshot> SettleAsync(string accountId, Func<IReadOnlyList<RecordedRequest>> webhooks, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>Waits (bounded) until every recipient of the accepted messages is final or legitimately pending and
+    /// every final state with a callback has its webhook at the receiver or a recorded give-up; then reads the
+    /// snapshot. (Messages no client got a 201 for are not waited for: nothing promises that they end.)</summary>
+    public async Task<StorageSnapshot> SettleAsync(
+        string accountId, IReadOnlySet<string> accepted, Func<IReadOnlyList<RecordedRequest>> webhooks, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(accepted);
         ArgumentNullException.ThrowIfNull(webhooks);
         var until = DateTime.UtcNow + timeout;
         while (true)
         {
             var snapshot = await ReadAsync(accountId, cancellationToken).ConfigureAwait(false);
-            var settled = snapshot.Recipients.All(r => StorageSnapshot.FinalStates.Contains(r.State) || LegitimatelyPending.Contains(r.State));
+            var settled = snapshot.Recipients.Where(r => accepted.Contains(r.MessageId))
+                .All(r => StorageSnapshot.FinalStates.Contains(r.State) || LegitimatelyPending.Contains(r.State));
             if (settled)
             {
                 var delivered = Delivered(webhooks());
                 var withCallback = snapshot.Messages.Where(m => m.HasCallback).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
                 var gaveUp = GaveUp(snapshot);
-                settled = snapshot.Recipients.Where(r => withCallback.Contains(r.MessageId) && StorageSnapshot.FinalStates.Contains(r.State) && !NoWebhook.Contains(r.State))
+                settled = snapshot.Recipients.Where(r => accepted.Contains(r.MessageId) && withCallback.Contains(r.MessageId) && StorageSnapshot.FinalStates.Contains(r.State) && !NoWebhook.Contains(r.State))
                     .All(r => delivered.ContainsKey((r.MessageId, r.Number, r.State)) || gaveUp.Contains((r.MessageId, r.Number, r.State)));
             }
 
@@ -119,6 +123,12 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
                 report.Example("double-charged", rows.Count == 0 && !messages.ContainsKey(id)
                     ? $"{id}: charged {CarrierRecord.Money(charged)} for a message that does not exist"
                     : $"{id}: charged {CarrierRecord.Money(charged)} for recipients worth {CarrierRecord.Money(price)}");
+            }
+
+            foreach (var r in rows.Where(r => submitted.ContainsKey((id, r.Number)) && (r.State is "CANCELED" or "REJECTED" || (r.State == "FAILED" && r.ErrorCode != UnknownOutcome))))
+            {
+                report.Misreported++;
+                report.Example("misreported", $"{id} +{r.Number}: reached a carrier, reported {r.State} {r.ErrorCode}");
             }
 
             // Never reached a carrier, failed or rejected for good: the issue requires a refund (an unknown outcome

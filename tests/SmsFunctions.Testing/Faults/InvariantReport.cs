@@ -32,6 +32,10 @@ public sealed class InvariantReport
     /// submission) and were not refunded.</summary>
     public int Unrefunded { get; set; }
 
+    /// <summary>Recipients a carrier took that are reported as never sent: CANCELED, REJECTED, or FAILED with anything
+    /// but an unknown outcome ("delivered but reported FAILED").</summary>
+    public int Misreported { get; set; }
+
     /// <summary>Stored messages no client got a 201 for (a request executed twice, or a failed request's leftovers).</summary>
     public int Orphans { get; set; }
 
@@ -56,7 +60,7 @@ public sealed class InvariantReport
     /// <summary>The account row's balance equals the ledger's sum, and the ledger's top-ups are the credit granted.</summary>
     public bool BalanceMatches => Balance == LedgerSum && LedgerTopUps == Evidence.CreditGranted;
 
-    public bool Holds => Unanswered == 0 && Lost == 0 && Duplicated == 0 && Unpaid == 0 && DoubleCharged == 0 && Unrefunded == 0
+    public bool Holds => Unanswered == 0 && Lost == 0 && Duplicated == 0 && Unpaid == 0 && DoubleCharged == 0 && Unrefunded == 0 && Misreported == 0
         && WebhooksMissing == 0 && (Evidence.DuplicateWebhooksTolerated || WebhooksDuplicated == 0) && BalanceMatches;
 
     internal void Example(string invariant, string example)
@@ -67,11 +71,11 @@ public sealed class InvariantReport
 
     /// <summary>One line: what was done to the gateway and what came of it.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
-        $"[reliability] {Evidence.Scenario}: faults injected {Evidence.FaultsInjected}, kills survived {Evidence.Kills}, accepted {Accepted} " +
+        $"[reliability] {Evidence.Scenario} ({Evidence.Elapsed.TotalSeconds:0} s): faults injected {Evidence.FaultsInjected}, kills survived {Evidence.Kills}, accepted {Accepted} " +
         $"(recipients final {RecipientsFinal}, pending {RecipientsPending}), carrier submissions {CarrierSubmissions}; " +
-        $"lost {Lost}, duplicated {Duplicated}, unpaid {Unpaid}, double-charged {DoubleCharged}, unrefunded {Unrefunded}, unanswered {Unanswered}; " +
+        $"lost {Lost}, duplicated {Duplicated}, unpaid {Unpaid}, double-charged {DoubleCharged}, unrefunded {Unrefunded}, misreported {Misreported}, unanswered {Unanswered}; " +
         $"balance {Fmt(Balance)} vs ledger {CarrierRecord.Money(LedgerSum)} (top-ups {CarrierRecord.Money(LedgerTopUps)} of {CarrierRecord.Money(Evidence.CreditGranted)} granted){(BalanceMatches ? "" : " MISMATCH")}; " +
-        $"webhooks missing {WebhooksMissing}, duplicated {WebhooksDuplicated}{(Evidence.DuplicateWebhooksTolerated ? " (tolerated: kills)" : "")}; orphan messages {Orphans}");
+        $"webhooks missing {WebhooksMissing}, duplicated {WebhooksDuplicated}{(Evidence.DuplicateWebhooksTolerated ? " (tolerated: at-least-once)" : "")}; orphan messages {Orphans}");
 
     /// <summary>The summary and a few examples of every breach, for an assertion message.</summary>
     public override string ToString()

@@ -22,11 +22,15 @@ public sealed record ScenarioEvidence
     /// <summary>Every request the webhook receiver got (the receiver's record, not the app's).</summary>
     public IReadOnlyList<RecordedRequest> Webhooks { get; init; } = [];
 
-    /// <summary>A process killed after the receiver answered but before the app recorded it must send again
-    /// (at-least-once): duplicates are counted, not failed, in kill scenarios.</summary>
+    /// <summary>Webhooks are at-least-once: a process killed, or a storage write of the attempt failing for good,
+    /// after the receiver answered but before the attempt is on record must send again. In scenarios with kills or
+    /// storage faults duplicates are counted, not failed.</summary>
     public bool DuplicateWebhooksTolerated { get; init; }
 
     public long FaultsInjected { get; init; }
 
     public int Kills { get; init; }
+
+    /// <summary>From the scenario's start to the check.</summary>
+    public TimeSpan Elapsed { get; init; }
 }
