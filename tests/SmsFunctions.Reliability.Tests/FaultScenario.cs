@@ -165,8 +165,13 @@ public sealed class FaultScenario : IAsyncDisposable
         IReadOnlyCollection<ClientOutcome> sends, IReadOnlyCollection<string>? acceptedIds, TimeSpan settle, bool duplicateWebhooksTolerated = false,
         decimal topUps = 0m, CancellationToken cancellationToken = default)
     {
+        // Killed with the sandbox as carrier: receipts it had scheduled died with the process (see ScenarioEvidence).
+        var receiptsDie = !UsesKannel && Gateway.Kills > 0;
+        Func<RecipientRow, bool>? awaitsLostReceipt = receiptsDie
+            ? r => r.State is "SENT" or "BUFFERED" && CarrierRecordNow().Any(c => c.MessageId == r.MessageId && c.Number == r.Number)
+            : null;
         var accepted = sends.Where(s => s.Accepted).Select(s => s.MessageId!).Concat(acceptedIds ?? []).ToHashSet(StringComparer.Ordinal);
-        var snapshot = await Checker.SettleAsync(AccountId, accepted, Webhooks, settle, cancellationToken);
+        var snapshot = await Checker.SettleAsync(AccountId, accepted, Webhooks, settle, awaitsLostReceipt, cancellationToken);
         var report = InvariantChecker.Check(snapshot, new ScenarioEvidence
         {
             Scenario = _name,
@@ -177,6 +182,7 @@ public sealed class FaultScenario : IAsyncDisposable
             Carrier = CarrierRecordNow(),
             Webhooks = Webhooks(),
             DuplicateWebhooksTolerated = duplicateWebhooksTolerated,
+            ReceiptsDieWithProcess = receiptsDie,
             FaultsInjected = Proxy?.InjectedTotal ?? 0,
             Kills = Gateway.Kills,
             Elapsed = _clock.Elapsed,

@@ -24,7 +24,8 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
     /// every final state with a callback has its webhook at the receiver or a recorded give-up; then reads the
     /// snapshot. (Messages no client got a 201 for are not waited for: nothing promises that they end.)</summary>
     public async Task<StorageSnapshot> SettleAsync(
-        string accountId, IReadOnlySet<string> accepted, Func<IReadOnlyList<RecordedRequest>> webhooks, TimeSpan timeout, CancellationToken cancellationToken = default)
+        string accountId, IReadOnlySet<string> accepted, Func<IReadOnlyList<RecordedRequest>> webhooks, TimeSpan timeout,
+        Func<RecipientRow, bool>? awaitsLostReceipt = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(accepted);
         ArgumentNullException.ThrowIfNull(webhooks);
@@ -33,7 +34,7 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
         {
             var snapshot = await ReadAsync(accountId, cancellationToken).ConfigureAwait(false);
             var settled = snapshot.Recipients.Where(r => accepted.Contains(r.MessageId))
-                .All(r => StorageSnapshot.FinalStates.Contains(r.State) || LegitimatelyPending.Contains(r.State));
+                .All(r => StorageSnapshot.FinalStates.Contains(r.State) || LegitimatelyPending.Contains(r.State) || awaitsLostReceipt?.Invoke(r) == true);
             if (settled)
             {
                 var delivered = Delivered(webhooks());
@@ -63,6 +64,10 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
         report.RecipientsFinal = snapshot.Recipients.Count(r => accepted.Contains(r.MessageId) && StorageSnapshot.FinalStates.Contains(r.State));
         report.RecipientsPending = snapshot.Recipients.Count(r => accepted.Contains(r.MessageId) && !StorageSnapshot.FinalStates.Contains(r.State));
 
+        var submittedNow = Attribute(evidence.Carrier, snapshot.Recipients);
+        bool AwaitsLostReceipt(RecipientRow r) => evidence.ReceiptsDieWithProcess && r.State is ("SENT" or "BUFFERED") && submittedNow.ContainsKey((r.MessageId, r.Number));
+        report.AwaitingLostReceipt = snapshot.Recipients.Count(r => accepted.Contains(r.MessageId) && AwaitsLostReceipt(r));
+
         // Lost: accepted, but missing, or stuck short of a final state.
         foreach (var id in accepted)
         {
@@ -73,7 +78,7 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
                 continue;
             }
 
-            var stuck = rows.Where(r => !StorageSnapshot.FinalStates.Contains(r.State) && !LegitimatelyPending.Contains(r.State)).ToList();
+            var stuck = rows.Where(r => !StorageSnapshot.FinalStates.Contains(r.State) && !LegitimatelyPending.Contains(r.State) && !AwaitsLostReceipt(r)).ToList();
             if (stuck.Count > 0)
             {
                 report.Lost++;
@@ -100,7 +105,7 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
             .GroupBy(l => l.MessageId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => -g.Sum(l => l.Amount), StringComparer.Ordinal);
         var refunds = snapshot.Ledger.Where(l => l.MessageId is not null && l.Kind == "refund")
             .GroupBy(l => l.MessageId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Amount), StringComparer.Ordinal);
-        var submitted = Attribute(evidence.Carrier, snapshot.Recipients);
+        var submitted = submittedNow;
         var overcharged = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in messages.Keys.Concat(net.Keys).Concat(submitted.Keys.Select(k => k.MessageId)).Distinct(StringComparer.Ordinal))
         {
