@@ -14,7 +14,7 @@ namespace SmsFunctions.Testing.Faults;
 public sealed class InvariantChecker(TableServiceClient storage, string tablePrefix)
 {
     private const string UnknownOutcome = "DISPATCH_OUTCOME_UNKNOWN";
-    private static readonly HashSet<string> LegitimatelyPending = new(StringComparer.Ordinal) { "DRAFT", "SCHEDULED" };
+    private static readonly TimeSpan ScheduleSlack = TimeSpan.FromSeconds(30);
     private static readonly HashSet<string> NoWebhook = new(StringComparer.Ordinal) { "BLOCKED" };
 
     public Task<StorageSnapshot> ReadAsync(string accountId, CancellationToken cancellationToken = default)
@@ -34,7 +34,7 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
         {
             var snapshot = await ReadAsync(accountId, cancellationToken).ConfigureAwait(false);
             var settled = snapshot.Recipients.Where(r => accepted.Contains(r.MessageId))
-                .All(r => StorageSnapshot.FinalStates.Contains(r.State) || LegitimatelyPending.Contains(r.State) || awaitsLostReceipt?.Invoke(r) == true);
+                .All(r => StorageSnapshot.FinalStates.Contains(r.State) || snapshot.IsLegitimatelyPending(r, ScheduleSlack) || awaitsLostReceipt?.Invoke(r) == true);
             if (settled)
             {
                 var delivered = Delivered(webhooks());
@@ -78,7 +78,7 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
                 continue;
             }
 
-            var stuck = rows.Where(r => !StorageSnapshot.FinalStates.Contains(r.State) && !LegitimatelyPending.Contains(r.State) && !AwaitsLostReceipt(r)).ToList();
+            var stuck = rows.Where(r => !StorageSnapshot.FinalStates.Contains(r.State) && !snapshot.IsLegitimatelyPending(r, ScheduleSlack) && !AwaitsLostReceipt(r)).ToList();
             if (stuck.Count > 0)
             {
                 report.Lost++;

@@ -3,14 +3,15 @@ using Azure.Data.Tables;
 
 namespace SmsFunctions.Testing.Faults;
 
-/// <summary>A ledger line as stored.</summary>
-public sealed record LedgerLine(string Kind, decimal Amount, string? MessageId);
+/// <summary>A ledger line as stored, or a change recorded in the account row's journal whose line is not written
+/// yet (<see cref="FromJournal"/>): both are committed credit changes.</summary>
+public sealed record LedgerLine(string Kind, decimal Amount, string? MessageId, string? ChangeId = null, bool FromJournal = false);
 
 /// <summary>A recipient row as stored (<see cref="Number"/> digits only).</summary>
 public sealed record RecipientRow(string MessageId, string Number, string State, decimal Price, string? ErrorCode, string? Carrier);
 
 /// <summary>A message row as stored.</summary>
-public sealed record MessageRow(string Id, string State, decimal TotalPrice, bool HasCallback);
+public sealed record MessageRow(string Id, string State, decimal TotalPrice, bool HasCallback, DateTimeOffset? DueAt);
 
 /// <summary>A webhook attempt on record (<c>CallbackAttempts</c>).</summary>
 public sealed record CallbackAttemptRow(string MessageId, string Number, string Event, string Outcome);
@@ -31,15 +32,46 @@ public sealed record StorageSnapshot(
         "DELIVERED", "UNDELIVERED", "FAILED", "EXPIRED", "REJECTED", "CANCELED", "BLOCKED",
     };
 
+    /// <summary>When the snapshot was read.</summary>
+    public DateTimeOffset ReadAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Legitimately not final: a recipient of an open transaction (the message is still a DRAFT), or of a
+    /// message scheduled for later (due less than <paramref name="slack"/> ago: FireScheduled runs every 5 s).</summary>
+    public bool IsLegitimatelyPending(RecipientRow row, TimeSpan slack)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var message = Messages.FirstOrDefault(m => m.Id == row.MessageId);
+        return row.State switch
+        {
+            "DRAFT" => message?.State == "DRAFT",
+            "SCHEDULED" => message?.DueAt is { } due && due > ReadAt - slack,
+            _ => false,
+        };
+    }
+
     public static async Task<StorageSnapshot> ReadAsync(TableServiceClient service, string prefix, string accountId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
         var account = await ReadAllAsync(service, prefix + "Accounts", $"RowKey eq '{accountId}'", cancellationToken).ConfigureAwait(false);
         var balance = account.Count == 1 ? Money(account[0], "Credit") : (decimal?)null;
         var ledger = (await ReadAllAsync(service, prefix + "Ledger", AccountRange(accountId), cancellationToken).ConfigureAwait(false))
-            .Select(e => new LedgerLine(e.GetString("Kind") ?? "", Money(e, "Amount"), e.GetString("MessageId"))).ToList();
+            .Select(e => new LedgerLine(e.GetString("Kind") ?? "", Money(e, "Amount"), e.GetString("MessageId"), e.GetString("ChangeId"))).ToList();
+        // Changes applied to the balance whose ledger line is still to be copied from the account row's journal.
+        var written = ledger.Where(l => l.ChangeId is not null).Select(l => l.ChangeId!).ToHashSet(StringComparer.Ordinal);
+        if (account.Count == 1 && account[0].GetString("Journal") is { Length: > 0 } journal)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(journal);
+            foreach (var entry in document.RootElement.EnumerateArray())
+            {
+                var id = entry.GetProperty("i").GetString();
+                if (id is null || written.Contains(id)) { continue; }
+                ledger.Add(new LedgerLine(entry.GetProperty("k").GetString() ?? "", entry.GetProperty("a").GetDecimal(),
+                    entry.TryGetProperty("m", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.String ? m.GetString() : null, id, FromJournal: true));
+            }
+        }
         var messages = (await ReadAllAsync(service, prefix + "Messages", AccountRange(accountId), cancellationToken).ConfigureAwait(false))
-            .Select(e => new MessageRow(e.RowKey, e.GetString("State") ?? "", Money(e, "TotalPrice"), !string.IsNullOrEmpty(e.GetString("CallbackJson")))).ToList();
+            .Select(e => new MessageRow(e.RowKey, e.GetString("State") ?? "", Money(e, "TotalPrice"), !string.IsNullOrEmpty(e.GetString("CallbackJson")),
+                e.GetDateTimeOffset("DueAt") ?? e.GetDateTimeOffset("ScheduledAt"))).ToList();
         var recipients = new List<RecipientRow>();
         for (var t = 0; t < 16; t++)
         {
