@@ -55,6 +55,31 @@ public sealed class SandboxCarrierTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task WithASubmissionLogEveryAcceptedOrRejectedSubmissionIsRecordedBeforeTheSubmitReturns()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "sandbox-log-" + Guid.NewGuid().ToString("N") + ".log");
+        await using var carrier = new SandboxCarrier(_sink, _time,
+            new FixedOptionsMonitor<SandboxCarrierOptions>(new() { SubmissionLogPath = path }), _logger);
+        try
+        {
+            var submission = Submissions.To("+393471234567");
+            var accepted = await carrier.SubmitAsync(submission, TestContext.Current.CancellationToken);
+            await carrier.SubmitAsync(Submissions.To(SandboxNumbers.RejectedAtSubmit), TestContext.Current.CancellationToken);
+            await carrier.SubmitAsync(Submissions.To(SandboxNumbers.Throttled), TestContext.Current.CancellationToken);
+
+            var lines = File.ReadAllLines(path).Select(l => l.Split('\t')).ToList();
+            Assert.Equal(2, lines.Count);
+            Assert.Equal(["+393471234567", "Accepted", accepted.CarrierReference], lines[0][2..]);
+            Assert.Equal([SandboxNumbers.RejectedAtSubmit, "Rejected"], lines[1][2..4]);
+            Assert.Equal(submission.MessageId, lines[0][1]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task AnyOtherNumberIsSentAfterAQuarterOfTheDelayAndDeliveredAfterTheDelay()
     {
         var started = _time.GetUtcNow();
