@@ -77,7 +77,7 @@ public sealed class ClientDisconnectScenarioTests(ReliabilityFixture fixture)
             if (status is not (200 or 204)) { disconnects++; }
         }
 
-        var report = await scenario.CheckAsync([], accepted, TimeSpan.FromSeconds(75), cancellationToken: ct);
+        var report = await scenario.CheckAsync([], accepted, TimeSpan.FromSeconds(60), cancellationToken: ct);
         TestContext.Current.SendDiagnosticMessage($"b: {disconnects} requests were cut off by their client");
         Assert.True(disconnects >= 10, $"only {disconnects} requests were cut off: the scenario did not test disconnects");
         Assert.True(report.Holds, report.ToString());

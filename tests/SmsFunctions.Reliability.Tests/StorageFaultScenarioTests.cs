@@ -13,14 +13,16 @@ public sealed class StorageFaultScenarioTests(ReliabilityFixture fixture)
     private static readonly string[] Tables = ["Accounts", "Ledger", "Idempotency", "Messages", "Recipients", "Schedule", "CallbackAttempts"];
     private static readonly string[] Queues = ["sms-dispatch", "sms-callbacks"];
 
+    /// <summary>The first write of the send on the balance (Accounts) or the ledger commits and loses its answer
+    /// (at 81f495f: a merge of the balance, or an insert of the ledger line; whatever the write is now).</summary>
     [Theory]
-    [InlineData("Accounts", StorageOperationKind.Merge)]
-    [InlineData("Ledger", StorageOperationKind.Insert)]
-    public async Task ALostAnswerOnAMoneyWriteChargesOneSmsOnce(string table, StorageOperationKind kind)
+    [InlineData("Accounts")]
+    [InlineData("Ledger")]
+    public async Task ALostAnswerOnAMoneyWriteChargesOneSmsOnce(string table)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var scenario = await FaultScenario.StartAsync($"a. lost answer on {table} {kind}", fixture, kannel: false, faultProxy: true, cancellationToken: ct);
-        scenario.Proxy!.Next(1, StorageMatch.Of(table, kind), StorageFault.CommitThenDropAnswer);
+        await using var scenario = await FaultScenario.StartAsync($"a. lost answer on a write of {table}", fixture, kannel: false, faultProxy: true, cancellationToken: ct);
+        scenario.Proxy!.Next(1, StorageMatch.Writes(table), StorageFault.CommitThenDropAnswer);
 
         var sends = await Load.SendAsync(scenario, count: 3, clients: 1, TimeSpan.FromSeconds(30), cancellationToken: ct);
 

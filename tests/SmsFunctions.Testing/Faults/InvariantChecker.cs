@@ -66,6 +66,7 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
 
         var submittedNow = Attribute(evidence.Carrier, snapshot.Recipients);
         bool AwaitsLostReceipt(RecipientRow r) => evidence.ReceiptsDieWithProcess && r.State is ("SENT" or "BUFFERED") && submittedNow.ContainsKey((r.MessageId, r.Number));
+        report.EndedUnsent = snapshot.Recipients.Count(r => accepted.Contains(r.MessageId) && StorageSnapshot.FinalStates.Contains(r.State) && !submittedNow.ContainsKey((r.MessageId, r.Number)));
         report.AwaitingLostReceipt = snapshot.Recipients.Count(r => accepted.Contains(r.MessageId) && AwaitsLostReceipt(r));
 
         // Lost: accepted, but missing, or stuck short of a final state.
