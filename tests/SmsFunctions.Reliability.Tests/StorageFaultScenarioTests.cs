@@ -59,7 +59,7 @@ public sealed class StorageFaultScenarioTests(ReliabilityFixture fixture)
         var sends = await Load.SendAsync(scenario, count: 200, clients: 8, TimeSpan.FromSeconds(30), cancellationToken: ct);
         proxy.ClearRules();
 
-        var report = await scenario.CheckAsync(sends, null, TimeSpan.FromSeconds(45), duplicateWebhooksTolerated: true, cancellationToken: ct);
+        var report = await scenario.CheckAsync(sends, null, TimeSpan.FromSeconds(60), duplicateWebhooksTolerated: true, cancellationToken: ct);
         Assert.True(proxy.InjectedTotal >= 40, $"only {proxy.InjectedTotal} faults were injected: " + string.Join("; ", proxy.Injected));
         Assert.True(report.Holds, report.ToString());
     }
