@@ -163,12 +163,13 @@ public sealed class FaultScenario : IAsyncDisposable
     /// prints the summary line and returns the report.</summary>
     public async Task<InvariantReport> CheckAsync(
         IReadOnlyCollection<ClientOutcome> sends, IReadOnlyCollection<string>? acceptedIds, TimeSpan settle, bool duplicateWebhooksTolerated = false,
-        decimal topUps = 0m, CancellationToken cancellationToken = default)
+        decimal topUps = 0m, bool carrierLostReceipts = false, CancellationToken cancellationToken = default)
     {
-        // Killed with the sandbox as carrier: receipts it had scheduled died with the process (see ScenarioEvidence).
-        var receiptsDie = !UsesKannel && Gateway.Kills > 0;
+        // Killed with the sandbox as carrier, receipts it had scheduled died with the process; a stopped Kannel
+        // drops the receipts smsbox still held (see ScenarioEvidence.CarrierLostReceipts).
+        var receiptsDie = carrierLostReceipts || (!UsesKannel && Gateway.Kills > 0);
         Func<RecipientRow, bool>? awaitsLostReceipt = receiptsDie
-            ? r => r.State is "SENT" or "BUFFERED" && CarrierRecordNow().Any(c => c.MessageId == r.MessageId && c.Number == r.Number)
+            ? r => r.State is "SENT" or "BUFFERED" && CarrierRecordNow().Any(c => (c.MessageId ?? r.MessageId) == r.MessageId && c.Number == r.Number)
             : null;
         var accepted = sends.Where(s => s.Accepted).Select(s => s.MessageId!).Concat(acceptedIds ?? []).ToHashSet(StringComparer.Ordinal);
         var snapshot = await Checker.SettleAsync(AccountId, accepted, Webhooks, settle, awaitsLostReceipt, cancellationToken);
@@ -182,19 +183,16 @@ public sealed class FaultScenario : IAsyncDisposable
             Carrier = CarrierRecordNow(),
             Webhooks = Webhooks(),
             DuplicateWebhooksTolerated = duplicateWebhooksTolerated,
-            ReceiptsDieWithProcess = receiptsDie,
+            CarrierLostReceipts = receiptsDie,
             FaultsInjected = Proxy?.InjectedTotal ?? 0,
             Kills = Gateway.Kills,
             Elapsed = _clock.Elapsed,
         });
         var line = report.ToString();
-        TestContext.Current.SendDiagnosticMessage(line);
-        Console.WriteLine(line);
+        if (Proxy is not null) { line += Environment.NewLine + "  faults: " + string.Join("; ", Proxy.Injected.Select(kv => $"{kv.Key} ×{kv.Value}")); }
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        // Also collected in one file per machine, for the README's Reliability section.
         await File.AppendAllTextAsync(Path.Combine(Path.GetTempPath(), "smsfunctions-reliability-summary.txt"), line + Environment.NewLine, cancellationToken);
-        if (Proxy is not null)
-        {
-            Console.WriteLine("  faults: " + string.Join("; ", Proxy.Injected.Select(kv => $"{kv.Key} ×{kv.Value}")));
-        }
 
         return report;
     }

@@ -65,7 +65,7 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
         report.RecipientsPending = snapshot.Recipients.Count(r => accepted.Contains(r.MessageId) && !StorageSnapshot.FinalStates.Contains(r.State));
 
         var submittedNow = Attribute(evidence.Carrier, snapshot.Recipients);
-        bool AwaitsLostReceipt(RecipientRow r) => evidence.ReceiptsDieWithProcess && r.State is ("SENT" or "BUFFERED") && submittedNow.ContainsKey((r.MessageId, r.Number));
+        bool AwaitsLostReceipt(RecipientRow r) => evidence.CarrierLostReceipts && r.State is ("SENT" or "BUFFERED") && submittedNow.ContainsKey((r.MessageId, r.Number));
         report.EndedUnsent = snapshot.Recipients.Count(r => accepted.Contains(r.MessageId) && StorageSnapshot.FinalStates.Contains(r.State) && !submittedNow.ContainsKey((r.MessageId, r.Number)));
         report.AwaitingLostReceipt = snapshot.Recipients.Count(r => accepted.Contains(r.MessageId) && AwaitsLostReceipt(r));
 

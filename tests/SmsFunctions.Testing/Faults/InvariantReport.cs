@@ -36,8 +36,8 @@ public sealed class InvariantReport
     /// unknown outcome, cancelled): not a breach by itself, but what a fault cost the customer.</summary>
     public int EndedUnsent { get; set; }
 
-    /// <summary>Recipients the in-process sandbox took whose receipt died with a killed process (see
-    /// <see cref="ScenarioEvidence.ReceiptsDieWithProcess"/>).</summary>
+    /// <summary>Recipients a carrier took whose receipt the carrier lost (see
+    /// <see cref="ScenarioEvidence.CarrierLostReceipts"/>).</summary>
     public int AwaitingLostReceipt { get; set; }
 
     /// <summary>Recipients a carrier took that are reported as never sent: CANCELED, REJECTED, or FAILED with anything
@@ -80,7 +80,7 @@ public sealed class InvariantReport
     /// <summary>One line: what was done to the gateway and what came of it.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
         $"[reliability] {Evidence.Scenario} ({Evidence.Elapsed.TotalSeconds:0} s): faults injected {Evidence.FaultsInjected}, kills survived {Evidence.Kills}, accepted {Accepted} " +
-        $"(recipients final {RecipientsFinal}, pending {RecipientsPending}{(AwaitingLostReceipt > 0 ? $", of which awaiting a receipt lost with the sandbox {AwaitingLostReceipt}" : "")}), carrier submissions {CarrierSubmissions}, ended unsent {EndedUnsent}; " +
+        $"(recipients final {RecipientsFinal}, pending {RecipientsPending}{(AwaitingLostReceipt > 0 ? $", of which awaiting a receipt the carrier lost {AwaitingLostReceipt}" : "")}), carrier submissions {CarrierSubmissions}, ended unsent {EndedUnsent}; " +
         $"lost {Lost}, duplicated {Duplicated}, unpaid {Unpaid}, double-charged {DoubleCharged}, unrefunded {Unrefunded}, misreported {Misreported}, unanswered {Unanswered}; " +
         $"balance {Fmt(Balance)} vs ledger {CarrierRecord.Money(LedgerSum)} (top-ups {CarrierRecord.Money(LedgerTopUps)} of {CarrierRecord.Money(Evidence.CreditGranted)} granted){(BalanceMatches ? "" : " MISMATCH")}; " +
         $"webhooks missing {WebhooksMissing}, duplicated {WebhooksDuplicated}{(Evidence.DuplicateWebhooksTolerated ? " (tolerated: at-least-once)" : "")}; orphan messages {Orphans}");

@@ -27,10 +27,11 @@ public sealed record ScenarioEvidence
     /// storage faults duplicates are counted, not failed.</summary>
     public bool DuplicateWebhooksTolerated { get; init; }
 
-    /// <summary>The in-process sandbox's scheduled receipts die with a killed process (a real carrier repeats a
-    /// receipt until it is answered): a recipient the sandbox took and that still waits for its receipt is counted
-    /// as awaiting it, not as lost.</summary>
-    public bool ReceiptsDieWithProcess { get; init; }
+    /// <summary>The carrier itself lost receipts: the in-process sandbox's scheduled receipts die with a killed
+    /// process (a real carrier repeats a receipt until it is answered), and a stopped Kannel loses the receipts
+    /// smsbox was still trying to deliver. A recipient such a carrier took and that still waits for its receipt is
+    /// counted as awaiting a lost receipt, not as lost by the gateway (without a validityPeriod nothing ends it).</summary>
+    public bool CarrierLostReceipts { get; init; }
 
     public long FaultsInjected { get; init; }
 
