@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Azure;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using SmsFunctions.Testing.Faults;
@@ -8,11 +9,16 @@ using SmsFunctions.Testing.Faults;
 namespace SmsFunctions.Reliability.Tests;
 
 /// <summary>The fault proxy does exactly what its script says, seen through the same SDK the app uses (retries off,
-/// so each fault reaches the caller as it happened).</summary>
+/// so each fault reaches the caller as it happened). Each client gets its own connection pool: the SDK's shared one
+/// may hold a connection to an earlier test's proxy whose port the OS has handed to this one.</summary>
 [Collection(nameof(ReliabilityCollection))]
-public sealed class StorageFaultProxyTests(ReliabilityFixture fixture)
+public sealed class StorageFaultProxyTests(ReliabilityFixture fixture) : IDisposable
 {
-    private static readonly TableClientOptions NoTableRetries = new() { Retry = { MaxRetries = 0, Mode = RetryMode.Fixed } };
+    private readonly HttpClient _http = new();
+
+    private TableClientOptions NoTableRetries => new() { Retry = { MaxRetries = 0, Mode = RetryMode.Fixed }, Transport = new HttpClientTransport(_http) };
+
+    public void Dispose() => _http.Dispose();
 
     [Fact]
     public async Task ACommittedInsertWhoseAnswerIsDroppedIsStoredWhileTheCallerSeesAnError()
@@ -68,7 +74,7 @@ public sealed class StorageFaultProxyTests(ReliabilityFixture fixture)
         Assert.Equal(2, new TableClient(fixture.Azurite.ConnectionString, name).Query<TableEntity>(cancellationToken: ct).Count());
 
         var queueName = fixture.Azurite.UniqueName("sms-dispatch-px");
-        var queue = new QueueClient(proxy.ConnectionString, queueName, new QueueClientOptions { Retry = { MaxRetries = 0 } });
+        var queue = new QueueClient(proxy.ConnectionString, queueName, new QueueClientOptions { Retry = { MaxRetries = 0 }, Transport = new HttpClientTransport(_http) });
         await queue.CreateIfNotExistsAsync(cancellationToken: ct);
         proxy.Next(1, StorageMatch.Of("sms-dispatch", StorageOperationKind.QueuePut), StorageFault.InternalError);
         var failed = await Assert.ThrowsAsync<RequestFailedException>(() => queue.SendMessageAsync("lost", ct));

@@ -179,7 +179,12 @@ public sealed class StorageFaultProxy : IAsyncDisposable
             context.Response.Headers[name] = values.ToArray();
         }
 
-        await context.Response.Body.WriteAsync(answer, context.RequestAborted).ConfigureAwait(false);
+        // Kestrel refuses any body write on a 204 or 304, even an empty one (the connection would be dropped: an
+        // unscripted fault).
+        if (answer.Length > 0 && context.Response.StatusCode is not (204 or 304))
+        {
+            await context.Response.Body.WriteAsync(answer, context.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     /// <summary>RST instead of an answer: a zero linger time makes closing the socket reset the connection.</summary>
