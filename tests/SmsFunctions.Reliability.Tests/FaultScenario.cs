@@ -111,6 +111,9 @@ public sealed class FaultScenario : IAsyncDisposable
             // the suite down); claims it left behind are resolved after ClaimTimeoutSeconds.
             ["Sms__Runtime__VisibilityTimeoutSeconds"] = "15",
             ["Sms__Pipeline__ClaimTimeoutSeconds"] = "20",
+            // A charge whose request died before its message was stored (and whose key never came back) is refunded
+            // after this; the default of 10 minutes is longer than a scenario.
+            ["Sms__Pipeline__OrphanGraceSeconds"] = "15",
             ["Sms__Telemetry__Console"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
         };

@@ -44,6 +44,14 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
                     .All(r => delivered.ContainsKey((r.MessageId, r.Number, r.State)) || gaveUp.Contains((r.MessageId, r.Number, r.State)));
             }
 
+            if (settled)
+            {
+                // A charge whose message never came is refunded by the gateway's orphan check: wait for it too.
+                var stored = snapshot.Messages.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+                settled = snapshot.Ledger.Where(l => l.MessageId is not null && l.Kind != "topup" && !stored.Contains(l.MessageId))
+                    .GroupBy(l => l.MessageId, StringComparer.Ordinal).All(g => g.Sum(l => l.Amount) >= 0m);
+            }
+
             if (settled || DateTime.UtcNow >= until) { return snapshot; }
             await Task.Delay(500, cancellationToken).ConfigureAwait(false); // polling storage for the pipeline to finish
         }
