@@ -144,7 +144,7 @@ public sealed class InvariantChecker(TableServiceClient storage, string tablePre
             foreach (var r in rows.Where(r => submitted.ContainsKey((id, r.Number)) && (r.State is "CANCELED" or "REJECTED" || (r.State == "FAILED" && r.ErrorCode != UnknownOutcome))))
             {
                 report.Misreported++;
-                report.Example("misreported", $"{id} +{r.Number}: reached a carrier, reported {r.State} {r.ErrorCode}");
+                report.Example("misreported", $"{id} +{r.Number}: reached a carrier, reported {r.State} {r.ErrorCode}: {r.Detail}");
             }
 
             // Never reached a carrier, failed or rejected for good: the issue requires a refund (an unknown outcome

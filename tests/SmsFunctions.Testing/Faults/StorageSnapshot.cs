@@ -8,7 +8,11 @@ namespace SmsFunctions.Testing.Faults;
 public sealed record LedgerLine(string Kind, decimal Amount, string? MessageId, string? ChangeId = null, bool FromJournal = false);
 
 /// <summary>A recipient row as stored (<see cref="Number"/> digits only).</summary>
-public sealed record RecipientRow(string MessageId, string Number, string State, decimal Price, string? ErrorCode, string? Carrier);
+public sealed record RecipientRow(string MessageId, string Number, string State, decimal Price, string? ErrorCode, string? Carrier)
+{
+    /// <summary>The row's error detail and routing attempts, to show with an example.</summary>
+    public string? Detail { get; init; }
+}
 
 /// <summary>A message row as stored.</summary>
 public sealed record MessageRow(string Id, string State, decimal TotalPrice, bool HasCallback, DateTimeOffset? DueAt);
@@ -80,7 +84,10 @@ public sealed record StorageSnapshot(
             {
                 var dash = e.PartitionKey.LastIndexOf('-');
                 recipients.Add(new RecipientRow(dash < 0 ? e.PartitionKey : e.PartitionKey[..dash], CarrierRecord.Digits(e.RowKey),
-                    e.GetString("State") ?? "", Money(e, "Price"), e.GetString("ErrorCode"), e.GetString("Carrier")));
+                    e.GetString("State") ?? "", Money(e, "Price"), e.GetString("ErrorCode"), e.GetString("Carrier"))
+                {
+                    Detail = e.GetString("ErrorDetail") + " " + e.GetString("RoutingJson"),
+                });
             }
         }
 
