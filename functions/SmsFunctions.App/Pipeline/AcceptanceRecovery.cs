@@ -13,9 +13,6 @@ namespace SmsFunctions.App.Pipeline;
 /// </summary>
 public sealed partial class AcceptanceRecovery(MessageStore messages, CreditLedger ledger, TimeProvider time, ILogger<AcceptanceRecovery> logger)
 {
-    /// <summary>The refund of change <paramref name="changeId"/> of an abandoned message.</summary>
-    public static string RefundId(string changeId) => "refund:" + changeId;
-
     /// <summary>Tombstones <paramref name="messageId"/> unless its message exists, and refunds its charge. True when the
     /// message is (now) abandoned and refunded; false when the message exists after all.</summary>
     public async Task<bool> SettleAsync(string accountId, string messageId)
@@ -50,12 +47,12 @@ public sealed partial class AcceptanceRecovery(MessageStore messages, CreditLedg
         }
 
         var refunded = 0m;
-        var charge = "charge:" + messageId;
+        var charge = LedgerChangeIds.Charge(messageId);
         if (await ledger.FindAsync(accountId, charge, MessageId.CreatedAt(messageId)) is { } line
             && -Storage.Tables.TableValues.ParseMoney(line.Amount) is > 0m and var amount)
         {
             // The tombstone's time names the refund, so whoever settles the message again refunds the same change.
-            await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: RefundId(charge), at: stored.AbandonedAt!.Value, verify: true);
+            await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: LedgerChangeIds.RefundOf(charge), at: stored.AbandonedAt!.Value, verify: true);
             refunded = amount;
         }
 

@@ -17,7 +17,7 @@ public interface IRefundLedger
 /// <summary><see cref="IRefundLedger"/> on the credit ledger, keyed by <c>refund:{messageId}:{number}</c>.</summary>
 public sealed class CreditLedgerRefunds(CreditLedger ledger) : IRefundLedger
 {
-    public static string ChangeId(string messageId, string number) => $"refund:{messageId}:{number}";
+    public static string ChangeId(string messageId, string number) => LedgerChangeIds.RecipientRefund(messageId, number);
 
     public async Task RefundAsync(string accountId, decimal amount, string messageId, string number, DateTimeOffset dueAt, CancellationToken cancellationToken)
     {

@@ -78,25 +78,16 @@ public sealed partial class ScheduledDispatch(
             return false;
         }
 
-        if (row.RowKey.StartsWith(OrphanCheckPrefix, StringComparison.Ordinal))
-        {
-            var draftId = row.RowKey[OrphanCheckPrefix.Length..];
-            if (await messages.GetAsync(row.AccountId, draftId, cancellationToken) is null && !await recovery.SettleAsync(row.AccountId, draftId))
-            {
-                return false;
-            }
-
-            await schedule.TryRemoveAsync(row, cancellationToken);
-            return false;
-        }
-
-        var message = await messages.GetAsync(row.AccountId, row.MessageId, cancellationToken);
-        if (message is null)
+        // A draft's check row only asks whether its message was stored (it comes due after the orphan grace).
+        var draftCheck = row.RowKey.StartsWith(OrphanCheckPrefix, StringComparison.Ordinal);
+        var messageId = draftCheck ? row.RowKey[OrphanCheckPrefix.Length..] : row.MessageId;
+        var message = await messages.GetAsync(row.AccountId, messageId, cancellationToken);
+        if (message is null || draftCheck)
         {
             // The outbox row is written before the charge and the message: its request may still be writing them, or
             // its retry may finish them. Only after the orphan grace is the message given up (and its charge refunded).
-            if (time.GetUtcNow() - (row.Timestamp ?? row.DueAt) < options.CurrentValue.OrphanGrace
-                || !await recovery.SettleAsync(row.AccountId, row.MessageId))
+            if (message is null && (time.GetUtcNow() - (row.Timestamp ?? row.DueAt) < options.CurrentValue.OrphanGrace
+                || !await recovery.SettleAsync(row.AccountId, messageId)))
             {
                 return false;
             }

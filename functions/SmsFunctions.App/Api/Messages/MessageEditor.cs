@@ -163,7 +163,7 @@ public sealed class MessageEditor(
         if (plan.Policy.Blocked)
         {
             // A forbidden word arriving through a later recipient's fields blocks the message like on the first POST.
-            return await BlockDraftAsync(account, message, plan, now, cancellationToken);
+            return await BlockDraftAsync(account, message, plan, now);
         }
 
         var fresh = plan.Recipients.Where(r => !existing.Contains(r.Number)).ToList();
@@ -181,7 +181,7 @@ public sealed class MessageEditor(
         var changeId = ChangeIdOf(message, plan);
         var at = message.UpdatedAt;
         var debit = await ledger.TryDebitAsync(account.Id, freshPlan.TotalPrice, LedgerKinds.Charge, message.Id,
-            changeId: "charge:" + changeId, at: at, verify: true, cancellationToken: CancellationToken.None);
+            changeId: LedgerChangeIds.Charge(changeId), at: at, verify: true, cancellationToken: CancellationToken.None);
         if (!debit.Succeeded)
         {
             return ApiOutcome.Fail(MessageService.InsufficientCredit(freshPlan.TotalPrice, debit, priceList.Currency));
@@ -267,7 +267,7 @@ public sealed class MessageEditor(
         {
             try
             {
-                await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: "refund:" + changeId, at: at, verify: true, cancellationToken: CancellationToken.None);
+                await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: LedgerChangeIds.RefundOf(LedgerChangeIds.Charge(changeId)), at: at, verify: true, cancellationToken: CancellationToken.None);
                 return;
             }
             catch (LedgerUnavailableException) when (attempt < LedgerAttempts)
@@ -295,14 +295,14 @@ public sealed class MessageEditor(
         return message.Id + ":" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
 
-    private async Task<ApiOutcome> BlockDraftAsync(AccountEntity account, MessageEntity message, SendPlan plan, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>No client token: the penalty is taken first, and what follows must happen with it.</summary>
+    private async Task<ApiOutcome> BlockDraftAsync(AccountEntity account, MessageEntity message, SendPlan plan, DateTimeOffset now)
     {
-        _ = cancellationToken; // Not used: the penalty is taken first, and what follows must happen with it.
         var penalty = PenaltyCalculator.PenaltyFor(Math.Max(1, plan.MessageCount), pricing.Value.PenaltyPerPart);
 
         // A message is blocked once: its penalty has one change id, so a retried request is not fined twice.
         var taken = await ledger.DebitUpToAsync(account.Id, penalty, LedgerKinds.Penalty, message.Id,
-            changeId: MessageService.PenaltyId(message.Id), at: MessageId.CreatedAt(message.Id), verify: true, cancellationToken: CancellationToken.None);
+            changeId: LedgerChangeIds.Penalty(message.Id), at: MessageId.CreatedAt(message.Id), verify: true, cancellationToken: CancellationToken.None);
         var current = message;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {

@@ -141,7 +141,7 @@ public sealed partial class MessageService(
 
         // 2. The charge: one change with the message's id, applied once however often this request is resumed.
         var debit = await ledger.TryDebitAsync(accountId, plan.TotalPrice, LedgerKinds.Charge, messageId,
-            changeId: ChargeId(messageId), at: MessageId.CreatedAt(messageId), verify: attempt?.Resumed ?? false);
+            changeId: LedgerChangeIds.Charge(messageId), at: MessageId.CreatedAt(messageId), verify: attempt?.Resumed ?? false);
         if (!debit.Succeeded)
         {
             await RemoveOutboxQuietlyAsync(outboxKey, outboxDue);
@@ -170,12 +170,6 @@ public sealed partial class MessageService(
         LogAccepted(messageId, accountId, rows.Count, plan.TotalPrice, message.State);
         return Accepted(message, rows, initial, plan, priceList, debit.Balance);
     }
-
-    /// <summary>The charge of a message: one id per message, so it is applied once.</summary>
-    public static string ChargeId(string messageId) => "charge:" + messageId;
-
-    /// <summary>The penalty of a blocked message.</summary>
-    public static string PenaltyId(string messageId) => "penalty:" + messageId;
 
     private static ApiOutcome Accepted(MessageEntity message, List<RecipientEntity> rows, RecipientState initial, SendPlan plan, PriceList priceList, decimal? balance)
     {
@@ -241,7 +235,7 @@ public sealed partial class MessageService(
         await recipients.InsertNewAsync(messageId, rows, CancellationToken.None);
         message = await InsertMessageAsync(message) ?? message;
         var taken = await ledger.DebitUpToAsync(account.Id, penalty, LedgerKinds.Penalty, messageId,
-            changeId: PenaltyId(messageId), at: MessageId.CreatedAt(messageId), verify: resumed);
+            changeId: LedgerChangeIds.Penalty(messageId), at: MessageId.CreatedAt(messageId), verify: resumed);
         await accounts.SetBlockedAsync(account.Id, true, $"Message {messageId} was blocked: {plan.Policy.Reason}", CancellationToken.None);
         LogBlocked(messageId, account.Id, plan.Policy.Term ?? string.Empty, penalty);
         var view = MessageViews.From(message, RecipientStateCounts.Of(RecipientState.Blocked, rows.Count), currency: plan.Currency);
@@ -399,16 +393,6 @@ public sealed partial class MessageService(
         RecipientState.Canceled => MessageState.Canceled,
         _ => MessageState.Queued,
     };
-
-    /// <summary>Gives back <paramref name="amount"/> for <paramref name="messageId"/>. Only for a write known not to
-    /// have happened; <paramref name="changeId"/> makes it once-only.</summary>
-    internal async Task RefundAsync(string accountId, decimal amount, string messageId, string? changeId = null, DateTimeOffset? at = null)
-    {
-        if (amount > 0)
-        {
-            await ledger.AddAsync(accountId, amount, LedgerKinds.Refund, messageId, changeId: changeId, at: at, cancellationToken: CancellationToken.None);
-        }
-    }
 
     internal async Task NotifyAsync(AcceptedMessage accepted, CancellationToken cancellationToken)
     {
