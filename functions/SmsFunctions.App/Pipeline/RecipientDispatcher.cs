@@ -97,8 +97,9 @@ public sealed class RecipientDispatcher(IRecipientOwner owner, ClaimRegistry cla
             var writes = new List<Task>(toSend.Count);
 
             // Not cancelled midway: a claimed recipient is submitted, and a submitted SMS has its outcome recorded.
-            // The claimer works one slice ahead of the submitters: at most a slice waits claimed while another is
-            // being claimed, so no claim is older than about two submits when its SMS goes out.
+            // The claimer works ahead of the submitters by a bounded amount: besides the slice being submitted, at most
+            // one slice waits in the channel and one just claimed waits for room in it, so no claim is older than about
+            // two submits when its SMS goes out.
             var ready = Channel.CreateBounded<RecipientEntity>(new BoundedChannelOptions(settings.SubmitConcurrency) { SingleWriter = true });
             var claimer = Task.Run(async () =>
             {

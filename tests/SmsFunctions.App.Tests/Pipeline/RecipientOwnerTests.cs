@@ -21,7 +21,8 @@ public sealed class RecipientOwnerTests
         var mostClaimedAhead = 0;
         rig = new DispatchRig(submission =>
         {
-            // Claimed and not yet submitted (this one included): the slice being submitted and at most one claimed ahead.
+            // Claimed and not yet submitted (this one included): the slice being submitted, at most one slice waiting in
+            // the hand-over channel and one just claimed by the claimer, blocked until the channel has room.
             var ahead = Enumerable.Range(0, 10).Select(i => rig.Store.Row(rig.MessageId, "+39333" + (1_000_000 + i)))
                 .Count(r => r.State == "DISPATCHING" && !rig.Carrier.Submitted.Any(s => s.Recipient == r.Number && !ReferenceEquals(s, submission)));
             lock (rig) { mostClaimedAhead = Math.Max(mostClaimedAhead, ahead); }
@@ -31,7 +32,7 @@ public sealed class RecipientOwnerTests
 
         await rig.DispatchAsync(rows, DispatchRig.Settings(concurrency: 2)); // at 81f495f all ten were claimed before the first submit
 
-        Assert.InRange(mostClaimedAhead, 1, 4);
+        Assert.InRange(mostClaimedAhead, 1, 3 * 2); // Three slices of the concurrency at most (timing decides how many).
         Assert.Equal(10, rig.Carrier.Submitted.Count);
         Assert.All(rows, r => Assert.Equal("SENT", rig.Store.Row(rig.MessageId, r.Number).State));
     }
