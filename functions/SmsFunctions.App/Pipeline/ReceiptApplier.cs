@@ -48,14 +48,16 @@ public sealed partial class ReceiptApplier(
             return;
         }
 
-        var header = await headers.GetAsync(row.AccountId, row.MessageId, cancellationToken);
+        // The state is stored: what follows is not the caller's to cancel (a carrier that hung up may never repeat
+        // the receipt, and then nothing else would queue this callback).
+        var header = await headers.GetAsync(row.AccountId, row.MessageId, CancellationToken.None);
         if (header is not null)
         {
             CallbackEvent[] events = [new CallbackEvent(row.AccountId, row.MessageId, row.Number, row.State, receipt.At)];
-            await stamp.ApplyAsync(header, events, cancellationToken);
+            await stamp.ApplyAsync(header, events, CancellationToken.None);
             if (!string.IsNullOrEmpty(header.CallbackJson))
             {
-                await callbacks.EnqueueAsync(events, cancellationToken: cancellationToken);
+                await callbacks.EnqueueAsync(events, cancellationToken: CancellationToken.None);
             }
         }
     }

@@ -40,7 +40,9 @@ public static class KannelReceiptEndpoint
         switch (result.Verdict)
         {
             case KannelReceiptVerdict.Receipt:
-                await sink.AcceptAsync(result.Receipt!, context.RequestAborted).ConfigureAwait(false);
+                // Not the request's token: smsbox may hang up (or be stopped) once the state is stored, and its retry
+                // queue dies with it, so a callback cut off here would never be queued. Storage calls are bounded anyway.
+                await sink.AcceptAsync(result.Receipt!, CancellationToken.None).ConfigureAwait(false);
                 return TypedResults.Accepted((string?)null);
             case KannelReceiptVerdict.Ignored:
                 return TypedResults.Accepted((string?)null);

@@ -29,6 +29,36 @@ public sealed class KannelReceiptEndpointTests
     }
 
     [Fact]
+    public async Task AReceiptWhoseSenderHangsUpMidApplyIsStillAppliedToTheEnd()
+    {
+        // Found in the Kannel-outage scenario: smsbox stopped while our receipt handler was between storing DELIVERED
+        // and queuing its callback; the request's token cancelled the queuing and smsbox's retry died with it, so the
+        // customer never got the delivery report.
+        using var hangUp = new CancellationTokenSource();
+        var context = Get($"?mid={Mid}&to=%2B393331234567&sig={Sig}&type=1&ts=1772355600");
+        context.RequestAborted = hangUp.Token;
+        var sink = new HangUpSink(hangUp);
+
+        var result = await KannelReceiptEndpoint.HandleAsync(context, _parser, sink);
+
+        Assert.IsType<Accepted>(result.Result);
+        Assert.True(sink.Finished, "the sink's work after the state change was cancelled by the caller hanging up");
+    }
+
+    /// <summary>Stores the state, then the caller hangs up, then queues the callback with the token it was given.</summary>
+    private sealed class HangUpSink(CancellationTokenSource hangUp) : IDeliveryReceiptSink
+    {
+        public bool Finished { get; private set; }
+
+        public async Task AcceptAsync(SmsFunctions.Carriers.DeliveryReceipt receipt, CancellationToken cancellationToken = default)
+        {
+            await hangUp.CancelAsync();
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+            Finished = true;
+        }
+    }
+
+    [Fact]
     public async Task PostedFormIsReadToo()
     {
         var context = new DefaultHttpContext();
