@@ -40,14 +40,16 @@ public static class CarrierServiceCollectionExtensions
         if (!string.IsNullOrWhiteSpace(configuration[$"{KannelCarrierOptions.SectionName}:{nameof(KannelCarrierOptions.SendSmsUrl)}"]))
         {
             services.AddHttpClient(KannelCarrier.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                .ConfigurePrimaryHttpMessageHandler(() => SendOnce.Guard(new SocketsHttpHandler
                 {
                     // ~32 concurrent dispatchers on keep-alive connections; recycled so DNS changes are seen.
                     MaxConnectionsPerServer = 64,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                     PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                     ConnectTimeout = TimeSpan.FromSeconds(5),
-                })
+                }))
+                // A sendsms has no idempotency key: never re-sent by the handler, and a failure after writing is "unknown".
+                .AddHttpMessageHandler(SendOnce.Tracker)
                 .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
             services.TryAddSingleton<KannelCarrier>();
             services.AddSingleton<ICarrier>(sp => sp.GetRequiredService<KannelCarrier>());

@@ -65,9 +65,9 @@ public sealed partial class KannelCarrier : ICarrier
         var uri = KannelSendSmsRequest.Build(options, receiptBaseUrl, submission, now);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.TimeoutSeconds));
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
             using var response = await _httpClients.CreateClient(HttpClientName)
                 .SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
             var body = (await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false)).Trim();
@@ -84,7 +84,7 @@ public sealed partial class KannelCarrier : ICarrier
             // The SMS may have been accepted: Kannel has no idempotency key, so a retry can send it twice.
             return CarrierSubmitResult.Unknown($"Kannel: no answer within {options.TimeoutSeconds} s; the SMS may have been accepted.");
         }
-        catch (HttpRequestException exception) when (exception.HttpRequestError is HttpRequestError.ConnectionError
+        catch (HttpRequestException exception) when (!SendOnce.WasWritten(request) && exception.HttpRequestError is HttpRequestError.ConnectionError
             or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError)
         {
             // Never reached Kannel: safe to retry or fall back.

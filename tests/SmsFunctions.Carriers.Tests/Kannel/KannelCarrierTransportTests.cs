@@ -62,6 +62,82 @@ public sealed class KannelCarrierTransportTests
         using var connection = await accepted;
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ARequestTakenOnAKeptAliveConnectionThatClosesUnansweredIsUnknownAndNeverSentAgain(bool stillListening)
+    {
+        // Found in the Kannel-outage scenario: smsbox, stopping, read a sendsms on a kept-alive connection, passed the
+        // SMS on and closed the connection without an answer. .NET then re-sends such a request on a new connection
+        // by itself: refused (Kannel down) it was recorded "never reached Kannel", failed and refunded though the SMS
+        // went out; accepted (Kannel still up), it would have been sent twice.
+        var ct = TestContext.Current.CancellationToken;
+        using var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var port = ((IPEndPoint)server.LocalEndpoint).Port;
+        var requests = 0;
+        var serving = Task.Run(async () =>
+        {
+            using (var kept = await server.AcceptTcpClientAsync(ct))
+            {
+                var stream = kept.GetStream();
+                Assert.True(await ReadRequestAsync(stream, ct));
+                Interlocked.Increment(ref requests);
+                await stream.WriteAsync("HTTP/1.1 202 Accepted\r\nContent-Length: 24\r\n\r\n0: Accepted for delivery"u8.ToArray(), ct);
+                Assert.True(await ReadRequestAsync(stream, ct));
+                Interlocked.Increment(ref requests); // taken, then the connection closes unanswered
+            }
+
+            if (!stillListening)
+            {
+                server.Stop();
+                return;
+            }
+
+            while (true)
+            {
+                using var next = await server.AcceptTcpClientAsync(ct);
+                var stream = next.GetStream();
+                try
+                {
+                    if (!await ReadRequestAsync(stream, ct)) { continue; } // a connection opened and closed without a request
+                }
+                catch (IOException)
+                {
+                    continue; // or reset without one
+                }
+
+                Interlocked.Increment(ref requests);
+                await stream.WriteAsync("HTTP/1.1 202 Accepted\r\nContent-Length: 24\r\nConnection: close\r\n\r\n0: Accepted for delivery"u8.ToArray(), ct);
+            }
+        }, ct);
+        await using var provider = Services(new Uri($"http://127.0.0.1:{port}/cgi-bin/sendsms"), new Uri("http://127.0.0.1:7071/"), timeoutSeconds: 5);
+        var carrier = provider.GetRequiredService<KannelCarrier>();
+
+        var first = await carrier.SubmitAsync(Submissions.To("+393331234567"), ct);
+        var second = await carrier.SubmitAsync(Submissions.To("+393331234568"), ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(200), ct); // a re-send, if any, has arrived by now
+
+        Assert.Equal(CarrierSubmitOutcome.Accepted, first.Outcome);
+        Assert.Equal(CarrierSubmitOutcome.Unknown, second.Outcome);
+        Assert.Equal(2, Volatile.Read(ref requests));
+        Assert.False(serving.IsFaulted, serving.Exception?.ToString());
+    }
+
+    private static async Task<bool> ReadRequestAsync(NetworkStream stream, CancellationToken ct)
+    {
+        // A GET without a body: the request ends with an empty line.
+        var seen = new List<byte>();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one, ct) == 1)
+        {
+            seen.Add(one[0]);
+            if (seen.Count >= 4 && seen[^1] == '\n' && seen[^2] == '\r' && seen[^3] == '\n' && seen[^4] == '\r') { return true; }
+        }
+
+        return false;
+    }
+
     [Fact]
     public async Task AnswersAreMappedFromTheWire()
     {
