@@ -118,6 +118,35 @@ public sealed class SendUnderFaultsTests(SmsAppFixture app)
         Assert.NotNull(tombstone?.AbandonedAt);
     }
 
+    [Fact]
+    public async Task AStorageOutageAnswers503WithRetryAfterAndTheRetryFinishesTheSendChargedOnce()
+    {
+        // The message write fails (the storage service is unreachable) after the send was charged: the client is told
+        // to retry (503 STORAGE_UNAVAILABLE, Retry-After), not that something broke (500), and its retry with the same
+        // key finishes that send instead of charging a second one.
+        var customer = await app.CreateCustomerAsync(1m);
+        using var faults = new StorageFaultPolicy();
+        faults.Add(SmsTables.MessagesName, Fault.FailBeforeSend, times: 1000);
+        await using var instance = await StartAsync(new Dictionary<string, string?>(), faults);
+        using var client = Client(instance, customer.Token, TimeSpan.FromSeconds(60));
+        var body = new { sender = "alberto", body = "outage", recipients = OneNumber };
+
+        using (var refused = await PostAsync(client, body, "outage-key-1"))
+        {
+            var text = await refused.Content.ReadAsStringAsync(Ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("STORAGE_UNAVAILABLE", JsonNode.Parse(text)!["code"]!.GetValue<string>());
+            Assert.True(refused.Headers.RetryAfter is not null, text);
+        }
+
+        Assert.True(faults.Injected > 0);
+        faults.Clear();
+        using var accepted = await PostAsync(client, body, "outage-key-1");
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        Assert.Equal(1, await customer.MessageCountAsync());
+        Assert.Equal(0.95m, await customer.CreditAsync());
+    }
+
     private static Task<HttpResponseMessage> PostAsync(HttpClient client, object body, string? key)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages") { Content = JsonContent.Create(body) };
