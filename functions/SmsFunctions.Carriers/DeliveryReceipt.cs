@@ -2,7 +2,9 @@ using SmsFunctions.Core.Lifecycle;
 
 namespace SmsFunctions.Carriers;
 
-/// <summary>A DLR mapped onto our states, whatever carrier sent it.</summary>
+/// <summary>A DLR mapped onto our states, whatever carrier sent it. <paramref name="RepeatedUntilAcknowledged"/>: the
+/// carrier sends it again until we acknowledge it (Kannel's dlr-url retries do; the in-process sandbox's receipts die
+/// with the process), so a receipt cut off mid-apply comes back.</summary>
 public sealed record DeliveryReceipt(
     string MessageId,
     string Recipient,
@@ -11,4 +13,5 @@ public sealed record DeliveryReceipt(
     string Carrier,
     string? CarrierReference = null,
     string? ErrorCode = null,
-    string? Detail = null);
+    string? Detail = null,
+    bool RepeatedUntilAcknowledged = true);

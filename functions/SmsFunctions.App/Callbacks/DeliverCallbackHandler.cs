@@ -31,7 +31,6 @@ public sealed partial class DeliverCallbackHandler(
     TimeProvider time,
     ILogger<DeliverCallbackHandler> logger) : IQueueMessageHandler
 {
-    private static readonly string CanceledState = RecipientState.Canceled.ToApiName();
 
     private static readonly ConcurrentDictionary<string, (string Secret, DateTimeOffset Until)> Secrets = new(StringComparer.Ordinal);
 
@@ -88,14 +87,15 @@ public sealed partial class DeliverCallbackHandler(
         }
 
         RecipientEntity? recipient;
-        if (e.Replay && e.State == CanceledState)
+        if (e.Replay)
         {
-            // A CANCELED replay is queued before the cancel decides (its intent): it reports only a recipient that did
-            // end CANCELED (a dispatcher may have claimed it first, or the process died before the change).
+            // A replay may be queued before its state change (its intent: a cancel's CANCELED, a sandbox receipt): it
+            // reports only a recipient that did end in that state (a dispatcher may have claimed it first, or the
+            // process died before the change).
             recipient = await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
-            if (recipient?.State != CanceledState)
+            if (recipient?.State != e.State)
             {
-                LogReplayNotCanceled(logger, e.MessageId, e.Recipient, recipient?.State);
+                LogReplayNotInState(logger, e.MessageId, e.Recipient, e.State, recipient?.State);
                 return;
             }
         }
@@ -148,8 +148,8 @@ public sealed partial class DeliverCallbackHandler(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} was already sent; skipped")]
     private static partial void LogReplaySkipped(ILogger logger, string messageId, string recipient, string state);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed CANCELED callback for {Recipient} of {MessageId} dropped: the recipient is {State}")]
-    private static partial void LogReplayNotCanceled(ILogger logger, string messageId, string recipient, string? state);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} dropped: the recipient is {Current}")]
+    private static partial void LogReplayNotInState(ILogger logger, string messageId, string recipient, string state, string? current);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback message {QueueMessageId} is malformed and was dropped: {Error}")]
     private static partial void LogMalformed(ILogger logger, string queueMessageId, string error);

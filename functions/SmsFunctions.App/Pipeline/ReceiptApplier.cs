@@ -14,6 +14,7 @@ public sealed partial class ReceiptApplier(
     MessageHeaderCache headers,
     MessageStamp stamp,
     IRecipientOwner owner,
+    RecipientStore recipients,
     CallbackEnqueuer callbacks,
     TimeProvider time,
     ILogger<ReceiptApplier> logger) : IDeliveryReceiptSink
@@ -21,6 +22,11 @@ public sealed partial class ReceiptApplier(
     public async Task AcceptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receipt);
+        if (!receipt.RepeatedUntilAcknowledged)
+        {
+            await QueueIntentAsync(receipt, cancellationToken);
+        }
+
         var change = new ApplyReceipt(receipt.State, receipt.At, time.GetUtcNow(), receipt.Carrier, receipt.CarrierReference, receipt.ErrorCode, receipt.Detail);
         var outcome = await owner.ApplyAsync(receipt.MessageId, receipt.Recipient, change, cancellationToken: cancellationToken);
         if (!outcome.StateChanged || outcome.Row is not { } row)
@@ -59,6 +65,23 @@ public sealed partial class ReceiptApplier(
             {
                 await callbacks.EnqueueAsync(events, cancellationToken: CancellationToken.None);
             }
+        }
+    }
+
+    /// <summary>
+    /// A receipt nobody will repeat (the sandbox's): if this process dies between storing its final state and queuing
+    /// the callback, nothing would ever queue it. So the callback is queued first as a delayed replay — the intent —
+    /// which goes out only if the recipient did end in that state and no attempt for it is on record by then.
+    /// </summary>
+    private async Task QueueIntentAsync(DeliveryReceipt receipt, CancellationToken cancellationToken)
+    {
+        var state = receipt.State.ToApiName();
+        if (!CallbackEnqueuer.ReportedStates.Contains(state)) { return; }
+        var row = await recipients.GetAsync(receipt.MessageId, receipt.Recipient, cancellationToken);
+        if (row is null || row.State == state) { return; } // unknown, or stored already (a repeat replays by itself)
+        if ((await headers.GetAsync(row.AccountId, receipt.MessageId, cancellationToken)) is { CallbackJson.Length: > 0 })
+        {
+            await callbacks.EnqueueAsync([new CallbackEvent(row.AccountId, receipt.MessageId, receipt.Recipient, state, receipt.At, Replay: true)], cancellationToken: cancellationToken);
         }
     }
 

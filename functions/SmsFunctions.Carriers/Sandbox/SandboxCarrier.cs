@@ -111,7 +111,8 @@ public sealed partial class SandboxCarrier : ICarrier, IAsyncDisposable
                 CarrierName,
                 reference,
                 step.ErrorCode,
-                Detail: step.ErrorCode is null ? null : $"Sandbox scripted {step.State} for {submission.Recipient}.");
+                Detail: step.ErrorCode is null ? null : $"Sandbox scripted {step.State} for {submission.Recipient}.",
+                RepeatedUntilAcknowledged: false); // in-process timers: gone if the process dies
 
             // Each step gets its own timer from the submit time, so advancing a fake clock past several steps fires
             // them all. Armed only once tracked, so a very short delay cannot fire before the timer is known.

@@ -76,7 +76,10 @@ public sealed class IdempotentSender : IDisposable
                     return outcome;
                 }
 
-                if (status is >= 400 and < 500 && status != 409 && status != 429 && status != 408)
+                // A 409 is "in progress, retry" — except for a key whose request was abandoned (its process died before
+                // storing the message, and the orphan check refunded it): that answer is final, a new key must be used.
+                var abandoned = status == 409 && text.Contains("IDEMPOTENT_REQUEST_ABANDONED", StringComparison.Ordinal);
+                if (abandoned || status is >= 400 and < 500 && status != 409 && status != 429 && status != 408)
                 {
                     var refused = new ClientOutcome(key, numbers, status, null, 0m, attempts);
                     _outcomes[key] = refused;

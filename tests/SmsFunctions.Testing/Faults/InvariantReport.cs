@@ -68,10 +68,7 @@ public sealed class InvariantReport
     /// <summary>The account row's balance equals the ledger's sum, and the ledger's top-ups are the credit granted.</summary>
     public bool BalanceMatches => Balance == LedgerSum && LedgerTopUps == Evidence.CreditGranted;
 
-    public bool Holds => WebhooksMissing == 0 && HoldsExceptMissingWebhooks;
-
-    /// <summary>Every invariant but "every final state has a webhook" (see the sandbox kill scenario for why that one is open there).</summary>
-    public bool HoldsExceptMissingWebhooks => Unanswered == 0 && Lost == 0 && Duplicated == 0 && Unpaid == 0 && DoubleCharged == 0 && Unrefunded == 0 && Misreported == 0
+    public bool Holds => WebhooksMissing == 0 && Unanswered == 0 && Lost == 0 && Duplicated == 0 && Unpaid == 0 && DoubleCharged == 0 && Unrefunded == 0 && Misreported == 0
         && (Evidence.DuplicateWebhooksTolerated || WebhooksDuplicated == 0) && BalanceMatches;
 
     internal void Example(string invariant, string example)
