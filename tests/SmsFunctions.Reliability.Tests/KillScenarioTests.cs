@@ -11,8 +11,8 @@ namespace SmsFunctions.Reliability.Tests;
 [Collection(nameof(ReliabilityCollection))]
 public sealed class KillScenarioTests(ReliabilityFixture fixture)
 {
-    private const int Messages = 600;
-    private const int Kills = 6;
+    private const int Messages = 2_000;
+    private const int Kills = 20;
 
     [Theory]
     [InlineData("Sandbox")]
@@ -30,7 +30,9 @@ public sealed class KillScenarioTests(ReliabilityFixture fixture)
             for (var k = 0; k < killAt.Length; k++) { if (answered >= killAt[k]) { reached[k].TrySetResult(); } }
         }
 
-        var load = Load.SendAsync(scenario, Messages, clients: 8, TimeSpan.FromSeconds(20), OnAnswered, ct);
+        // A client keeps retrying for a minute: with a kill every ~8 s, a key can lose its first attempt and then its
+        // resumption (each waits out the 10 s pending timeout) before a process lives long enough to finish it.
+        var load = Load.SendAsync(scenario, Messages, clients: 8, TimeSpan.FromSeconds(60), OnAnswered, ct);
         for (var k = 0; k < Kills; k++)
         {
             await Task.WhenAny(reached[k].Task, load);
