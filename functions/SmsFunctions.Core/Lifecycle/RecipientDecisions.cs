@@ -104,9 +104,12 @@ public static class RecipientDecisions
             Cancel c => row.State.IsCancelable()
                 ? Changed(row, row with { State = RecipientState.Canceled, UpdatedAt = c.At })
                 : row.State == RecipientState.Canceled ? Same(row) : Refuse(row),
-            Release r => row.State == RecipientState.Draft && r.To is RecipientState.Queued or RecipientState.Scheduled
-                ? Changed(row, row with { State = r.To, UpdatedAt = r.At })
-                : row.State == r.To ? Same(row) : Refuse(row),
+            // A closed transaction's rows: DRAFT, or moved by a close that was interrupted and is now repeated (never claimed).
+            Release r => row.State == r.To ? Same(row)
+                : (row.State == RecipientState.Draft || row.State is RecipientState.Queued or RecipientState.Scheduled && row.ClaimId is null)
+                  && r.To is RecipientState.Queued or RecipientState.Scheduled
+                    ? Changed(row, row with { State = r.To, UpdatedAt = r.At })
+                    : Refuse(row),
             RecordRefund r => row.Refund switch
             {
                 RefundStatus.Due => Changed(row, row with { Refund = RefundStatus.Paid, RefundedAt = r.At }),

@@ -29,7 +29,7 @@ public sealed class DraftRecipientWriterFaultTests(SmsAppFixture app)
         var tables = new SmsTables(new TableServiceClient(app.Azurite.ConnectionString, options),
             Microsoft.Extensions.Options.Options.Create(new SmsFunctions.Storage.StorageOptions { TablePrefix = clean.Prefix }));
         var store = new RecipientStore(tables);
-        return (new DraftRecipientWriter(store, tables, TimeProvider.System), store, faults);
+        return (new DraftRecipientWriter(store, new SmsFunctions.App.Pipeline.RecipientOwner(store, TimeProvider.System), tables, TimeProvider.System), store, faults);
     }
 
     private static List<RecipientEntity> Rows(int count) =>

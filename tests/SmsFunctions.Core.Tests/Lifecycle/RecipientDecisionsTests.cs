@@ -42,6 +42,17 @@ public sealed class RecipientDecisionsTests
     }
 
     [Fact]
+    public void AReleaseMovesDraftsAndRowsOfAnInterruptedCloseButNeverAClaimedOrFinalRow()
+    {
+        Assert.Equal(RecipientState.Queued, RecipientDecisions.Decide(new RecipientRow(RecipientState.Draft), new Release(RecipientState.Queued, T0)).Row.State);
+        Assert.Equal(RecipientState.Queued, RecipientDecisions.Decide(new RecipientRow(RecipientState.Scheduled), new Release(RecipientState.Queued, T0)).Row.State);
+        Assert.Equal(DecisionKind.Unchanged, RecipientDecisions.Decide(new RecipientRow(RecipientState.Queued), new Release(RecipientState.Queued, T0)).Kind);
+        Assert.Equal(DecisionKind.Refused, RecipientDecisions.Decide(new RecipientRow(RecipientState.Queued, 1, "c"), new Release(RecipientState.Scheduled, T0)).Kind);
+        Assert.Equal(DecisionKind.Refused, RecipientDecisions.Decide(new RecipientRow(RecipientState.Canceled), new Release(RecipientState.Queued, T0)).Kind);
+        Assert.Equal(DecisionKind.Refused, RecipientDecisions.Decide(new RecipientRow(RecipientState.Draft), new Release(RecipientState.Sent, T0)).Kind);
+    }
+
+    [Fact]
     public void AClaimRecognisesItselfAndRefusesAnotherClaimsRow()
     {
         var queued = new RecipientRow(RecipientState.Queued);

@@ -1,4 +1,5 @@
 using Azure;
+using SmsFunctions.App.Pipeline;
 using SmsFunctions.Core.Lifecycle;
 using SmsFunctions.Storage.Messages;
 using SmsFunctions.Storage.Tables;
@@ -7,14 +8,16 @@ namespace SmsFunctions.App.Api.Messages;
 
 /// <summary>
 /// The recipient writes of an open transaction (<see cref="MessageEditor"/>): adding DRAFT rows, withdrawing those a
-/// closed transaction did not take, and moving them on when the transaction closes. Kept apart so that they can move
-/// onto the single owner of recipient rows as a whole. None of them takes a client's token: they run after the money
-/// moved, and money and rows must agree.
+/// closed transaction did not take, and releasing them when the transaction closes — that state change through the
+/// recipient owner, like every other. Inserting and withdrawing (deleting) rows that were never accepted stay here:
+/// they create and remove drafts, they do not change a recipient's state. None of them takes a client's token: they
+/// run after the money moved, and money and rows must agree.
 /// </summary>
-public sealed class DraftRecipientWriter(RecipientStore recipients, SmsTables tables, TimeProvider time)
+public sealed class DraftRecipientWriter(RecipientStore recipients, IRecipientOwner owner, SmsTables tables, TimeProvider time)
 {
     private const int WriteAttempts = 3;
     private const int Concurrency = 16;
+    private const int ReleaseConcurrency = 512;
 
     /// <summary>
     /// Inserts new DRAFT rows (insert, never upsert: a retried or late write can neither double a row nor turn a row
@@ -84,76 +87,33 @@ public sealed class DraftRecipientWriter(RecipientStore recipients, SmsTables ta
 
     /// <summary>
     /// Closing the transaction: every DRAFT row (and any a close interrupted midway already moved) goes to
-    /// <paramref name="state"/>, each change guarded by the row's ETag so that a cancel or a withdrawal that got there
-    /// first wins. Returns the rows that are now to be sent.
+    /// <paramref name="state"/> through the recipient owner (<see cref="Release"/>), which decides each row on its
+    /// current state, so that a cancel or a withdrawal that got there first wins. Returns the rows that are now to be
+    /// sent.
     /// </summary>
     public async Task<IReadOnlyList<RecipientEntity>> CloseAsync(string messageId, RecipientState state, DateTimeOffset now)
     {
         var target = state.ToApiName();
-        var all = new List<RecipientEntity>();
+        var open = new List<RecipientEntity>();
         await foreach (var row in recipients.QueryAsync(messageId, cancellationToken: CancellationToken.None))
         {
-            all.Add(row);
-        }
-
-        var sending = new List<RecipientEntity>(all.Count);
-        var changes = new List<RecipientEntity>();
-        foreach (var row in all)
-        {
-            var current = LifecycleApiNames.TryParseApiName(row.State, out RecipientState s) ? s : RecipientState.Draft;
-            if (current is RecipientState.Draft or RecipientState.Queued or RecipientState.Scheduled)
+            if (LifecycleApiNames.TryParseApiName(row.State, out RecipientState current)
+                && current is RecipientState.Draft or RecipientState.Queued or RecipientState.Scheduled)
             {
-                if (row.State != target) { changes.Add(row); }
-                else { sending.Add(row); }
+                open.Add(row);
             }
         }
 
-        var batches = changes.GroupBy(r => r.PartitionKey).SelectMany(p => p.Chunk(TableBatches.MaxActions)).ToList();
-        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (batch, ct) =>
+        // Many at once, so that the owner's group commit fills its per-partition transactions.
+        var sending = new List<RecipientEntity>(open.Count);
+        await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = ReleaseConcurrency }, async (row, _) =>
         {
-            var moved = await MoveAsync(messageId, batch, target, now);
-            lock (sending) { sending.AddRange(moved); }
+            var outcome = await owner.ApplyAsync(row, new Release(state, now), cancellationToken: CancellationToken.None);
+            if (outcome.Kind is DecisionKind.Applied or DecisionKind.Unchanged && outcome.Row is { } released && released.State == target)
+            {
+                lock (sending) { sending.Add(released); }
+            }
         });
         return sending;
-    }
-
-    /// <summary>One batch of one shard, all or nothing; on a conflict each row is read again and decided alone.</summary>
-    private async Task<IReadOnlyList<RecipientEntity>> MoveAsync(string messageId, RecipientEntity[] batch, string target, DateTimeOffset now)
-    {
-        var previous = batch.Select(r => (r.State, r.UpdatedAt)).ToArray();
-        foreach (var row in batch)
-        {
-            row.State = target;
-            row.UpdatedAt = now;
-        }
-
-        if (await recipients.TryReplaceBatchAsync(messageId, batch, CancellationToken.None))
-        {
-            return batch;
-        }
-
-        var moved = new List<RecipientEntity>(batch.Length);
-        for (var i = 0; i < batch.Length; i++)
-        {
-            (batch[i].State, batch[i].UpdatedAt) = previous[i];
-            for (var attempt = 0; attempt < 10; attempt++)
-            {
-                var current = await recipients.GetAsync(messageId, batch[i].Number, CancellationToken.None);
-                if (current is null || !(LifecycleApiNames.TryParseApiName(current.State, out RecipientState s) && s is RecipientState.Draft or RecipientState.Queued or RecipientState.Scheduled))
-                {
-                    break; // Withdrawn or canceled meanwhile.
-                }
-
-                current.State = target;
-                current.UpdatedAt = now;
-                if (await recipients.TryReplaceAsync(current, CancellationToken.None))
-                {
-                    moved.Add(current);
-                    break;
-                }
-            }
-        }
-
-        return moved;
     }
 }

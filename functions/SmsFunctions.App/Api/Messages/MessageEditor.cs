@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SmsFunctions.App.Api.Common;
+using SmsFunctions.App.Pipeline;
 using SmsFunctions.Core.ContentPolicy;
 using SmsFunctions.Core.Lifecycle;
 using SmsFunctions.Core.Messages;
@@ -37,11 +38,12 @@ public sealed class MessageEditor(
     IOptions<ApiOptions> apiOptions,
     IOptions<PricingOptions> pricing,
     SmsTables tables,
+    IRecipientOwner owner,
     TimeProvider time)
 {
     private const int MaxAttempts = 10;
     private const int LedgerAttempts = 2;
-    private readonly DraftRecipientWriter drafts = new(recipients, tables, time);
+    private readonly DraftRecipientWriter drafts = new(recipients, owner, tables, time);
     private static readonly string Draft = MessageState.Draft.ToApiName();
     private static readonly string Scheduled = MessageState.Scheduled.ToApiName();
 
