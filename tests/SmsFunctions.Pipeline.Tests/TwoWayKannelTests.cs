@@ -136,6 +136,53 @@ public sealed class TwoWayKannelTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task AFailingInboundWebhookIsRetriedAndEveryAttemptIsListed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (account, number, hook) = await TwoWayAccountAsync(ct);
+        var handset = Numbers.German();
+        fixture.Webhooks.EnqueueStatuses(500);
+
+        using var injected = await account.Client.PostAsJsonAsync("/api/sandbox/inbound", new { from = handset, to = number, text = "retry me" }, ct);
+        var id = (await GatewayHost.ReadDataAsync(injected, ct))["id"]!.GetValue<string>();
+        var deliveries = await fixture.Webhooks.WaitForAsync(r => r.Path == hook.AbsolutePath, count: 2, timeout: TimeSpan.FromSeconds(30), cancellationToken: ct);
+        Assert.Equal([500, 200], deliveries.Select(d => d.AnsweredStatus));
+        Assert.Equal(deliveries[0].Body, deliveries[1].Body);
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        JsonArray attempts;
+        do
+        {
+            attempts = await ListAsync(account.Client, $"/api/inbound/{id}/callbacks", ct);
+        }
+        while (attempts.Count < 2 && DateTime.UtcNow < deadline && await Delay(ct));
+
+        Assert.Equal(["WillRetry", "Delivered"], attempts.Select(a => a!["outcome"]!.GetValue<string>()));
+        Assert.Equal(500, attempts[0]!["statusCode"]!.GetValue<int>());
+        Assert.Equal([1, 2], attempts.Select(a => a!["attempt"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task APostUrlMoWithAUtf16BodyIsDecoded()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (_, number, hook) = await TwoWayAccountAsync(ct);
+        var handset = Numbers.German();
+        const string text = "Ciao 👋, città";
+        using var http = new HttpClient();
+        using var body = new ByteArrayContent(Encoding.BigEndianUnicode.GetBytes(text));
+        body.Headers.ContentType = MediaTypeHeaderValue.Parse("text/plain; charset=\"UTF-16BE\"");
+        body.Headers.Add("X-Kannel-Coding", "2");
+        using var answer = await http.PostAsync(new Uri(fixture.Gateway.BaseUrl,
+            $"/api/carriers/kannel/inbound?key={PipelineFixture.InboundKey}&from={Uri.EscapeDataString(handset)}&to={Uri.EscapeDataString(number)}&id={Guid.NewGuid()}"), body, ct);
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+
+        var data = JsonNode.Parse((await WebhookAsync(hook, handset, ct)).Body)!["data"]!;
+        Assert.Equal(text, data["text"]!.GetValue<string>());
+        Assert.Equal("UCS-2", data["encoding"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task ABadKeyIsRefusedAndNothingIsStored()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -240,6 +287,12 @@ public sealed class TwoWayKannelTests(PipelineFixture fixture)
 
             await Task.Delay(100, ct);
         }
+    }
+
+    private static async Task<bool> Delay(CancellationToken ct)
+    {
+        await Task.Delay(100, ct);
+        return true;
     }
 
     private static async Task<decimal> CreditAsync(HttpClient client, CancellationToken ct)

@@ -14,10 +14,12 @@ namespace SmsFunctions.App.Inbound;
 
 /// <summary>
 /// Receives an MO, whichever carrier brought it (Kannel's sms-service, the sandbox): routes it to the account that owns
-/// the number (or keeps it as unroutable), stores it once per carrier message id, applies STOP/START/HELP, and queues
-/// its webhook on the callbacks queue. From the first write on nothing uses the caller's token: a carrier that hangs up
-/// and repeats the MO finds the same record. A repeat re-applies the keyword's list change (idempotent) and queues
-/// the webhook again only as a replay, which is delivered only if no attempt is on record: one record, one webhook.
+/// the number (or keeps it as unroutable), applies STOP/START to the opt-out list, stores it once per carrier message
+/// id, queues its webhook on the callbacks queue and sends the account's keyword reply. A carrier that hangs up and
+/// repeats the MO finds the same record: the list change was made before the record was written, so a repeat only
+/// queues the webhook again as a replay, delivered only if no attempt is on record — one record, one webhook. (A
+/// late repeat cannot undo a START sent since.) A reply is sent once, after the webhook is queued; a crash just
+/// before it loses the reply, never doubles it.
 /// </summary>
 public sealed partial class InboundService(
     InboundNumberStore numbers,
@@ -57,7 +59,6 @@ public sealed partial class InboundService(
             LogRepeated(id, sms.Carrier);
             if (routed)
             {
-                await ApplyListChangeAsync(existing, keyword);
                 await callbacks.EnqueueAsync([EventOf(existing) with { Replay = true }], cancellationToken: CancellationToken.None);
             }
 
@@ -84,6 +85,11 @@ public sealed partial class InboundService(
                 ? await store.FindLatestSentAsync(accountId, from, to, receivedAt.AddDays(-Math.Max(0, options.CurrentValue.ReplyWindowDays)), CancellationToken.None)
                 : null,
         };
+        if (routed)
+        {
+            await ApplyListChangeAsync(message, keyword);
+        }
+
         await store.UpsertAsync(message, CancellationToken.None);
         if (!routed)
         {
@@ -91,7 +97,6 @@ public sealed partial class InboundService(
             return message;
         }
 
-        await ApplyListChangeAsync(message, keyword);
         await callbacks.EnqueueAsync([EventOf(message)], cancellationToken: CancellationToken.None);
         await ReplyAsync(message, keyword);
         LogReceived(id, accountId, message.Keyword ?? "-");
