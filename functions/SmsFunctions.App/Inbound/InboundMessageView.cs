@@ -4,7 +4,8 @@ using SmsFunctions.Storage.Inbound;
 
 namespace SmsFunctions.App.Inbound;
 
-/// <summary>An inbound message as the API lists it and as its webhook carries it (<c>type</c> is always <c>inbound</c>).</summary>
+/// <summary>An inbound message as the API lists it and as its webhook carries it (<c>type</c> is always <c>inbound</c>;
+/// <c>accountId</c> only for admins).</summary>
 public sealed record InboundMessageView(
     string Id,
     string Type,
@@ -18,7 +19,7 @@ public sealed record InboundMessageView(
     string Carrier,
     string? InReplyTo,
     string? Keyword,
-    string? AccountId = null)
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? AccountId = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
