@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using SmsFunctions.App.Api;
 using SmsFunctions.App.Health;
 using SmsFunctions.App.Hosting;
+using SmsFunctions.App.Inbound;
 using SmsFunctions.App.Pipeline;
 using SmsFunctions.App.Telemetry;
 using SmsFunctions.Storage;
@@ -41,6 +42,7 @@ public static class SmsFunctionsApp
         builder.Services.AddSmsHealthChecks();
         builder.Services.AddSmsApi(builder.Configuration);
         builder.Services.AddSmsPipeline(builder.Configuration);
+        builder.Services.AddSmsInbound();
         return builder;
     }
 
@@ -72,6 +74,7 @@ public static class SmsFunctionsApp
         app.MapSmsHealth();
         app.MapSmsApi();
         app.MapSmsPipeline();
+        app.MapKannelInbound();
         return app;
     }
 }

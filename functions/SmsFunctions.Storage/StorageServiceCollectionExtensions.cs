@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using SmsFunctions.Storage.Accounts;
 using SmsFunctions.Storage.ContentPolicy;
 using SmsFunctions.Storage.Idempotency;
+using SmsFunctions.Storage.Inbound;
 using SmsFunctions.Storage.Messages;
 using SmsFunctions.Storage.Scheduling;
 using SmsFunctions.Storage.Tables;
@@ -108,6 +109,9 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<RecipientStore>();
         services.TryAddSingleton<ScheduleIndex>();
         services.TryAddSingleton<ForbiddenTermStore>();
+        services.TryAddSingleton<InboundNumberStore>();
+        services.TryAddSingleton<InboundMessageStore>();
+        services.TryAddSingleton<OptOutStore>();
         services.TryAddSingleton<IAcceptedMessageNotifier, NoOpAcceptedMessageNotifier>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, TableInitializer>());
         return services;

@@ -13,9 +13,26 @@ public sealed class PipelineFixture : IAsyncLifetime
 {
     public const string ReceiptSecret = "pipeline-tests-receipt-secret";
 
+    public const string InboundKey = "pipeline-tests-inbound-key";
+
+    public PipelineFixture()
+    {
+        // The gateway's port is chosen before Kannel starts, so Kannel's sms-service can call the gateway's MO endpoint.
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        GatewayPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        Kannel = new KannelFixture
+        {
+            InboundUrl = $"http://127.0.0.1:{GatewayPort}/api/carriers/kannel/inbound?key={InboundKey}&from=%p&to=%P&text=%b&ts=%T&smsc=%i&coding=%c&charset=%C&udh=%u&id=%I",
+        };
+    }
+
     public AzuriteFixture Azurite { get; } = new();
 
-    public KannelFixture Kannel { get; } = new();
+    public KannelFixture Kannel { get; }
+
+    public int GatewayPort { get; }
 
     public WebhookListener Webhooks { get; private set; } = null!;
 
@@ -37,13 +54,14 @@ public sealed class PipelineFixture : IAsyncLifetime
         ["Sms:Carriers:Kannel:Username"] = Kannel.Username,
         ["Sms:Carriers:Kannel:Password"] = Kannel.Password,
         ["Sms:Carriers:Kannel:ReceiptSecret"] = ReceiptSecret,
+        ["Sms:Carriers:Kannel:InboundKey"] = InboundKey,
     };
 
     public async ValueTask InitializeAsync()
     {
         await Task.WhenAll(Azurite.InitializeAsync().AsTask(), Kannel.InitializeAsync().AsTask());
         Webhooks = await WebhookListener.StartAsync();
-        Gateway = await GatewayHost.StartAsync(Settings());
+        Gateway = await GatewayHost.StartAsync(Settings(), GatewayPort);
     }
 
     public Uri Hook(string name) => new(Webhooks.BaseUrl, "hooks/" + name);

@@ -7,6 +7,7 @@ using SmsFunctions.App.Api.Common;
 using SmsFunctions.App.Api.Messages;
 using SmsFunctions.App.Api.OpenApi;
 using SmsFunctions.App.Api.Tokens;
+using SmsFunctions.App.Inbound;
 using SmsFunctions.Storage;
 
 namespace SmsFunctions.App.Api;
@@ -52,6 +53,9 @@ public static class ApiExtensions
         api.MapTokensApi();
         api.MapForbiddenTermsApi();
         api.MapDeadLettersApi();
+        api.MapAccountSelfApi();
+        api.MapNumbersApi();
+        api.MapInboundEndpoints();
 
         // Reference: the OpenAPI document and an interactive page over it.
         endpoints.MapOpenApi(OpenApiSetup.RoutePattern).AllowAnonymous();

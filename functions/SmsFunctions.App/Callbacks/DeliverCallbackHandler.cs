@@ -27,6 +27,7 @@ public sealed partial class DeliverCallbackHandler(
     CallbackThrower thrower,
     CallbackAttemptStore attempts,
     CallbackEnqueuer enqueuer,
+    SmsFunctions.App.Inbound.InboundCallbacks inbound,
     IOptionsMonitor<CallbackOptions> options,
     TimeProvider time,
     ILogger<DeliverCallbackHandler> logger) : IQueueMessageHandler
@@ -71,6 +72,12 @@ public sealed partial class DeliverCallbackHandler(
 
     private async Task DeliverAsync(CallbackEvent e, CancellationToken cancellationToken)
     {
+        if (e.Kind == CallbackEvent.InboundKind)
+        {
+            await inbound.DeliverAsync(e, cancellationToken);
+            return;
+        }
+
         using var activity = SmsTelemetry.ActivitySource.StartActivity("deliver callback", ActivityKind.Client);
         activity?.SetTag("sms.message_id", e.MessageId);
         var header = await headers.GetAsync(e.AccountId, e.MessageId, cancellationToken);
@@ -126,7 +133,7 @@ public sealed partial class DeliverCallbackHandler(
     }
 
     /// <summary>The webhook schedule (5 s, ×3, ≤ 10 min, ±20 %) with the first delay configurable for tests.</summary>
-    private static RetrySchedule Schedule(CallbackOptions options, int retries) =>
+    internal static RetrySchedule Schedule(CallbackOptions options, int retries) =>
         options.FirstRetryDelaySeconds == 5
             ? RetrySchedules.Webhook(retries)
             : RetrySchedule.Exponential(TimeSpan.FromSeconds(options.FirstRetryDelaySeconds), 3.0, TimeSpan.FromMinutes(10), Math.Clamp(retries, 0, RetrySchedules.MaxWebhookRetries), 0.2);

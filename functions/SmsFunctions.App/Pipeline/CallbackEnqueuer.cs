@@ -13,10 +13,11 @@ public sealed class CallbackEnqueuer
     /// <summary>Events per queue message: well under the 64 KB message limit.</summary>
     public const int EventsPerMessage = 200;
 
-    /// <summary>The states reported to webhooks: the delivery report (seed 002), i.e. every final state.</summary>
+    /// <summary>The states reported to webhooks: the delivery report (seed 002), i.e. every final state, and
+    /// <c>RECEIVED</c> for an inbound message.</summary>
     public static readonly IReadOnlySet<string> ReportedStates = new HashSet<string>(StringComparer.Ordinal)
     {
-        "DELIVERED", "UNDELIVERED", "FAILED", "EXPIRED", "REJECTED", "CANCELED",
+        "DELIVERED", "UNDELIVERED", "FAILED", "EXPIRED", "REJECTED", "CANCELED", "RECEIVED",
     };
 
     private readonly IQueueSender _queues;

@@ -21,6 +21,7 @@ public sealed record CallbackWork(
 /// <param name="Replay">Raised again for a state that was already stored (a repeated receipt, a redelivered dispatch
 /// message), because a process may have died between storing the state and queuing its callback. Delivered only if
 /// no attempt for that state is on record, so a replay never duplicates a callback that did go out.</param>
+/// <param name="Kind">What the event reports: null for a recipient's state, <see cref="InboundKind"/> for an inbound message.</param>
 public sealed record CallbackEvent(
     [property: JsonPropertyName("a")] string AccountId,
     [property: JsonPropertyName("m")] string MessageId,
@@ -28,8 +29,13 @@ public sealed record CallbackEvent(
     [property: JsonPropertyName("s")] string State,
     [property: JsonPropertyName("at")] DateTimeOffset At,
     [property: JsonPropertyName("n")] int Attempt = 1,
-    [property: JsonPropertyName("rp")] bool Replay = false)
+    [property: JsonPropertyName("rp")] bool Replay = false,
+    [property: JsonPropertyName("k")] string? Kind = null)
 {
+    /// <summary>The <see cref="Kind"/> of an inbound message's webhook (<see cref="MessageId"/> is the inbound id,
+    /// <see cref="Recipient"/> its sender); null for a message's delivery report.</summary>
+    public const string InboundKind = "mo";
+
     /// <summary>Stable id of this event's delivery attempt, for queue duplicate detection.</summary>
     [JsonIgnore]
     public string Id => $"cb-{MessageId}-{Recipient.TrimStart('+')}-{State}-{Attempt}";

@@ -34,8 +34,18 @@ public sealed class KannelCarrierOptions : IValidatableObject
     [Range(1, 300)]
     public int TimeoutSeconds { get; set; } = 10;
 
+    /// <summary>The key Kannel's <c>sms-service</c> puts in the <c>key</c> query parameter of the inbound URL (at least
+    /// 16 characters); without it the inbound endpoint refuses everything. It appears in Kannel's configuration and
+    /// logs, so it only guards the MO endpoint.</summary>
+    public string? InboundKey { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (InboundKey is { Length: > 0 and < 16 })
+        {
+            yield return new ValidationResult("InboundKey must be at least 16 characters.", [nameof(InboundKey)]);
+        }
+
         if (SendSmsUrl is null)
         {
             yield break; // Kannel not configured: nothing else is required.

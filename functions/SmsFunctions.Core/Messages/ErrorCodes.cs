@@ -11,6 +11,8 @@ public static class ErrorCodes
     public const string RecipientsRequired = "RECIPIENTS_REQUIRED";
     public const string NoValidRecipients = "NO_VALID_RECIPIENTS";
     public const string TooManyRecipients = "TOO_MANY_RECIPIENTS";
+    public const string OptedOut = "OPTED_OUT";
+    public const string AllRecipientsOptedOut = "ALL_RECIPIENTS_OPTED_OUT";
 
     // Sender
     public const string SenderRequired = "SENDER_REQUIRED";
@@ -39,6 +41,6 @@ public static class ErrorCodes
         EmptyNumber, MissingCountryPrefix, InvalidNumber, NotAMobile, RecipientsRequired, NoValidRecipients,
         TooManyRecipients, SenderRequired, SenderTooShort, SenderTooLong, SenderInvalidCharacters, SenderNeedsLetter,
         BodyRequired, BodyTooLong, MissingPlaceholder, AlertMultipleMessages, PriorityTooLow, PriorityTooHigh,
-        PriorityTooPrecise, ContentBlocked,
+        PriorityTooPrecise, ContentBlocked, OptedOut, AllRecipientsOptedOut,
     ];
 }

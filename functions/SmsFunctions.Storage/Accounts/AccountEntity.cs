@@ -43,6 +43,21 @@ public sealed class AccountEntity : ITableEntity
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>Where inbound messages (MO) are posted: the callback JSON of a message (<c>url, method, field, headers, retry</c>).</summary>
+    public string? InboundCallbackJson { get; set; }
+
+    /// <summary>Answer to HELP (an ordinary, charged MT message); none when empty.</summary>
+    public string? HelpText { get; set; }
+
+    /// <summary>Confirmation sent for STOP; none when empty.</summary>
+    public string? StopReply { get; set; }
+
+    /// <summary>Confirmation sent for START; none when empty.</summary>
+    public string? StartReply { get; set; }
+
+    /// <summary>OTP messages are sent to numbers on the opt-out list (default: no).</summary>
+    public bool OtpBypassesOptOut { get; set; }
+
     [IgnoreDataMember]
     public string Id => RowKey;
 }

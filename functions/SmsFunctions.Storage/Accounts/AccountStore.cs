@@ -105,6 +105,40 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
         throw new InvalidOperationException($"Could not update account {accountId} after {MaxAttempts} attempts.");
     }
 
+    /// <summary>Merges <paramref name="patch"/>'s properties into the account (ETag-guarded, retried on conflict).
+    /// Returns the account as read before the merge with the patch applied, or null when it does not exist.</summary>
+    public async Task<AccountEntity?> UpdateSettingsAsync(string accountId, IReadOnlyDictionary<string, object?> patch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var account = await GetAsync(accountId, cancellationToken);
+            if (account is null)
+            {
+                return null;
+            }
+
+            var entity = new TableEntity(AccountEntity.Partition, accountId);
+            foreach (var (name, value) in patch)
+            {
+                entity[name] = value;
+            }
+
+            try
+            {
+                await tables.Accounts.UpdateEntityAsync(entity, account.ETag, TableUpdateMode.Merge, cancellationToken);
+                _recent.TryRemove(accountId, out _);
+                return await GetAsync(accountId, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                await Task.Delay(Jitter.Next(attempt), time, cancellationToken);
+            }
+        }
+
+        throw new InvalidOperationException($"Could not update account {accountId} after {MaxAttempts} attempts.");
+    }
+
     /// <summary>Row keys may not contain / \ # ? or control characters; anything else cannot be an account id.</summary>
     internal static bool IsValidKey(string? key)
         => !string.IsNullOrEmpty(key) && key.Length <= 64 && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_' || c == '-');

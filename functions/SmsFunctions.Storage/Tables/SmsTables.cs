@@ -17,13 +17,16 @@ public sealed class SmsTables
     public const string RecipientsName = "Recipients";
     public const string ScheduleName = "Schedule";
     public const string ForbiddenTermsName = "ForbiddenTerms";
+    public const string NumbersName = "Numbers";
+    public const string InboundName = "Inbound";
+    public const string OptOutsName = "OptOuts";
 
     /// <summary>The recipient tables' names: <c>Recipients0</c> … <c>Recipientsf</c> (see <see cref="SmsFunctions.Storage.Messages.RecipientKeys"/>).</summary>
     public static IReadOnlyList<string> RecipientNames { get; } =
         [.. Enumerable.Range(0, SmsFunctions.Storage.Messages.RecipientKeys.Tables).Select(i => RecipientsName + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture))];
 
     public static IReadOnlyList<string> Names { get; } =
-        [AccountsName, LedgerName, TokensName, IdempotencyName, MessagesName, .. RecipientNames, ScheduleName, ForbiddenTermsName];
+        [AccountsName, LedgerName, TokensName, IdempotencyName, MessagesName, .. RecipientNames, ScheduleName, ForbiddenTermsName, NumbersName, InboundName, OptOutsName];
 
     public SmsTables(TableServiceClient service, IOptions<StorageOptions> options)
     {
@@ -38,7 +41,10 @@ public sealed class SmsTables
         Recipients = [.. RecipientNames.Select(name => service.GetTableClient(Prefix + name))];
         Schedule = service.GetTableClient(Prefix + ScheduleName);
         ForbiddenTerms = service.GetTableClient(Prefix + ForbiddenTermsName);
-        All = [Accounts, Ledger, Tokens, Idempotency, Messages, .. Recipients, Schedule, ForbiddenTerms];
+        Numbers = service.GetTableClient(Prefix + NumbersName);
+        Inbound = service.GetTableClient(Prefix + InboundName);
+        OptOuts = service.GetTableClient(Prefix + OptOutsName);
+        All = [Accounts, Ledger, Tokens, Idempotency, Messages, .. Recipients, Schedule, ForbiddenTerms, Numbers, Inbound, OptOuts];
     }
 
     public string Prefix { get; }
@@ -62,6 +68,15 @@ public sealed class SmsTables
     public TableClient Schedule { get; }
 
     public TableClient ForbiddenTerms { get; }
+
+    /// <summary>Inbound numbers and their owning account (two-way SMS).</summary>
+    public TableClient Numbers { get; }
+
+    /// <summary>Inbound (MO) messages and the carrier ids seen, for de-duplication.</summary>
+    public TableClient Inbound { get; }
+
+    /// <summary>Each account's opt-out list.</summary>
+    public TableClient OptOuts { get; }
 
     public IReadOnlyList<TableClient> All { get; }
 

@@ -26,6 +26,8 @@ public sealed partial class KannelFixture : IAsyncLifetime
     private KannelProcess? _bearerbox;
     private KannelProcess? _fakesmsc;
     private KannelProcess? _smsbox;
+    private KannelProcess? _mofakesmsc;
+    private int _moSmscPort;
     private int _adminPort;
     private int _smsboxPort;
     private int _smscPort;
@@ -37,6 +39,13 @@ public sealed partial class KannelFixture : IAsyncLifetime
     public int ReceiptRetries { get; init; } = 3;
 
     public string Password { get; } = "pw-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>
+    /// When set, an <c>sms-service</c> (<c>keyword = default</c>, <c>max-messages = 0</c>) calls this URL for every MO
+    /// (Kannel's escape codes such as <c>%p</c> are filled in), and a second fake SMSC (<c>FAKEMO</c>, which no MT is
+    /// routed to) has a fakesmsc in interactive mode that <see cref="InjectMoAsync"/> feeds through its standard input.
+    /// </summary>
+    public string? InboundUrl { get; init; }
 
     public string StatusPassword { get; } = "st-" + Guid.NewGuid().ToString("N")[..12];
 
@@ -59,8 +68,9 @@ public sealed partial class KannelFixture : IAsyncLifetime
     {
         EnsureInstalled();
         Directory.CreateDirectory(Folder);
-        var ports = FreePorts(4);
+        var ports = FreePorts(5);
         _adminPort = ports[0];
+        _moSmscPort = ports[4];
         (_smsboxPort, _smscPort, _sendSmsPort) = (ports[1], ports[2], ports[3]);
         SendSmsUrl = new Uri($"http://127.0.0.1:{_sendSmsPort}/cgi-bin/sendsms");
         await File.WriteAllTextAsync(ConfigPath, Configuration(_smsboxPort, _smscPort, _sendSmsPort)).ConfigureAwait(false);
@@ -80,12 +90,12 @@ public sealed partial class KannelFixture : IAsyncLifetime
     /// refuses connections until <see cref="RestartAsync"/>; what fakesmsc received so far is kept.</summary>
     public async Task StopAsync()
     {
-        foreach (var process in new[] { _smsbox, _fakesmsc, _bearerbox })
+        foreach (var process in new[] { _smsbox, _mofakesmsc, _fakesmsc, _bearerbox })
         {
             if (process is not null) { await process.DisposeAsync().ConfigureAwait(false); }
         }
 
-        _smsbox = _fakesmsc = _bearerbox = null;
+        _smsbox = _mofakesmsc = _fakesmsc = _bearerbox = null;
     }
 
     /// <summary>Starts Kannel again after <see cref="StopAsync"/>, on the same ports and configuration.</summary>
@@ -103,10 +113,52 @@ public sealed partial class KannelFixture : IAsyncLifetime
             ["-H", "127.0.0.1", "-r", _smscPort.ToString(CultureInfo.InvariantCulture), "-m", "0", "000 000 text unused"], Folder, OnSmscLine);
         await WaitForStatusAsync(s => FakeSmscOnline().IsMatch(s), "fakesmsc online", _fakesmsc).ConfigureAwait(false);
 
+        if (InboundUrl is not null)
+        {
+            // A second fake SMSC only for MOs: fakesmsc in interactive mode (no message arguments) reads them from its
+            // standard input. MTs never go there (allowed-smsc-id), so the MT listener above records every one promptly.
+            _mofakesmsc = KannelProcess.Start("fakesmsc-mo", FakeSmscPath, ["-H", "127.0.0.1", "-r", _moSmscPort.ToString(CultureInfo.InvariantCulture)], Folder, OnMoSmscLine);
+            await WaitForStatusAsync(s => MoSmscOnline().IsMatch(s), "MO fakesmsc online", _mofakesmsc).ConfigureAwait(false);
+        }
+
         _smsbox = KannelProcess.Start("smsbox", SmsboxPath, ["-v", "1", config], Folder);
         await WaitForStatusAsync(s => SmsboxConnected().IsMatch(s), "smsbox connected", _smsbox).ConfigureAwait(false);
         await WaitForListeningAsync(_sendSmsPort, _smsbox).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Sends MOs from fakesmsc to bearerbox, one fakesmsc line each: <c>"&lt;from&gt; &lt;to&gt; text &lt;text&gt;"</c>,
+    /// <c>"&lt;from&gt; &lt;to&gt; ucs2 &lt;url-encoded UTF-16BE&gt;"</c>, <c>"&lt;from&gt; &lt;to&gt; udh-text &lt;udh&gt; &lt;text&gt;"</c>
+    /// (docs/kannel-mo.md). Needs <see cref="InboundUrl"/>.
+    /// </summary>
+    public async Task InjectMoAsync(params string[] lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        if (InboundUrl is null || _mofakesmsc is null)
+        {
+            throw new InvalidOperationException("MOs need a KannelFixture with an InboundUrl, started.");
+        }
+
+        // fakesmsc handles one line per read of its input and leaves the rest of a write buffered until the next one:
+        // each line goes alone, and the next only once fakesmsc says it sent this one.
+        foreach (var line in lines)
+        {
+            var sent = Volatile.Read(ref _mosSent);
+            await _mofakesmsc.WriteLineAsync(line).ConfigureAwait(false);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (Volatile.Read(ref _mosSent) == sent)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"fakesmsc did not send the MO '{line}'.{Environment.NewLine}{Tails()}");
+                }
+
+                await Task.Delay(20).ConfigureAwait(false); // Polling fakesmsc's output, not synchronising a test.
+            }
+        }
+    }
+
+    private int _mosSent;
 
     /// <summary>Waits until <paramref name="count"/> SMS parts matching <paramref name="predicate"/> reached the SMSC.</summary>
     public async Task<IReadOnlyList<SmscMessage>> WaitForSmscAsync(Func<SmscMessage, bool> predicate, int count = 1, TimeSpan? timeout = null)
@@ -139,7 +191,7 @@ public sealed partial class KannelFixture : IAsyncLifetime
     public string Tails()
     {
         var text = new StringBuilder();
-        foreach (var process in new[] { _bearerbox, _fakesmsc, _smsbox })
+        foreach (var process in new[] { _bearerbox, _fakesmsc, _mofakesmsc, _smsbox })
         {
             if (process is not null) { text.AppendLine(process.Tail()); }
         }
@@ -166,12 +218,12 @@ public sealed partial class KannelFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         // smsbox and fakesmsc first: they would otherwise log reconnect attempts to a vanished bearerbox.
-        foreach (var process in new[] { _smsbox, _fakesmsc, _bearerbox })
+        foreach (var process in new[] { _smsbox, _mofakesmsc, _fakesmsc, _bearerbox })
         {
             if (process is not null) { await process.DisposeAsync().ConfigureAwait(false); }
         }
 
-        _smsbox = _fakesmsc = _bearerbox = null;
+        _smsbox = _mofakesmsc = _fakesmsc = _bearerbox = null;
         _http.Dispose();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
@@ -230,6 +282,24 @@ public sealed partial class KannelFixture : IAsyncLifetime
         user-allow-ip = "127.0.0.1"
         concatenation = true
         max-messages = 10
+        {InboundService()}
+        """;
+
+    private string InboundService() => InboundUrl is null ? string.Empty : $"""
+
+        group = smsc
+        smsc = fake
+        smsc-id = FAKEMO
+        port = {_moSmscPort}
+        our-host = 127.0.0.1
+        connect-allow-ip = "127.0.0.1"
+        allowed-smsc-id = FAKEMO
+
+        group = sms-service
+        name = inbound
+        keyword = default
+        get-url = "{InboundUrl}"
+        max-messages = 0
 
         """;
 
@@ -273,6 +343,14 @@ public sealed partial class KannelFixture : IAsyncLifetime
         throw new InvalidOperationException($"smsbox is not listening on sendsms port {port}.{Environment.NewLine}{Tails()}");
     }
 
+    private void OnMoSmscLine(string line)
+    {
+        if (line.Contains("fakesmsc: sent message", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _mosSent);
+        }
+    }
+
     private void OnSmscLine(string line)
     {
         if (SmscMessage.TryParse(line) is not { } message) { return; }
@@ -303,6 +381,9 @@ public sealed partial class KannelFixture : IAsyncLifetime
 
     [GeneratedRegex(@"FAKE\[FAKE\].*\(online")]
     private static partial Regex FakeSmscOnline();
+
+    [GeneratedRegex(@"FAKEMO\[FAKEMO\].*\(online")]
+    private static partial Regex MoSmscOnline();
 
     [GeneratedRegex(@"smsbox:.*IP 127\.0\.0\.1")]
     private static partial Regex SmsboxConnected();

@@ -48,6 +48,13 @@ internal sealed class KannelProcess : IAsyncDisposable
         return instance;
     }
 
+    /// <summary>Writes a line to the process's standard input (fakesmsc in interactive mode sends it as an MO).</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line).ConfigureAwait(false);
+        await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+    }
+
     public string Tail(int lines = 40)
     {
         lock (_lines)

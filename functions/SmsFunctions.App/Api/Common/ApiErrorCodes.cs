@@ -43,4 +43,15 @@ public static class ApiErrorCodes
     public const string QueueNotFound = "QUEUE_NOT_FOUND";
     public const string DeadLetterSourceNotFound = "DEAD_LETTER_SOURCE_NOT_FOUND";
     public const string DeadLettersUnavailable = "DEAD_LETTERS_UNAVAILABLE";
+
+    // Two-way SMS
+    public const string InvalidInboundNumber = "INVALID_INBOUND_NUMBER";
+    public const string NumberTaken = "NUMBER_TAKEN";
+    public const string NumberNotFound = "NUMBER_NOT_FOUND";
+    public const string NumberNotOwned = "NUMBER_NOT_OWNED";
+    public const string InboundNotFound = "INBOUND_NOT_FOUND";
+    public const string OptOutNotFound = "OPT_OUT_NOT_FOUND";
+    public const string TooManyNumbers = "TOO_MANY_NUMBERS";
+    public const string InboundKeyInvalid = "INBOUND_KEY_INVALID";
+    public const string InboundMalformed = "INBOUND_MALFORMED";
 }

@@ -39,6 +39,7 @@ public sealed class MessageEditor(
     IOptions<PricingOptions> pricing,
     SmsTables tables,
     IRecipientOwner owner,
+    SmsFunctions.Storage.Inbound.OptOutStore optOuts,
     TimeProvider time)
 {
     private const int MaxAttempts = 10;
@@ -155,6 +156,12 @@ public sealed class MessageEditor(
         var priceList = prices.For(account);
         var plan = SendPlanner.Plan(draft, priceList, await policy.GetAsync(cancellationToken),
             new SendPlannerOptions(MaxRecipients: Math.Max(1, apiOptions.Value.MaxRecipientsPerRequest - existing.Count)));
+        if (plan.Recipients.Count > 0 && !(draft.Type == MessageType.Otp && account.OtpBypassesOptOut)
+            && await optOuts.GetSetAsync(account.Id, cancellationToken: cancellationToken) is { Count: > 0 } optedOut)
+        {
+            plan = OptOutFilter.Apply(plan, optedOut.Contains); // Suppressed as on the first POST: not added, not charged.
+        }
+
         MessageService.AddPlanErrors(fields, plan);
         if (fields.Errors.Count > 0)
         {

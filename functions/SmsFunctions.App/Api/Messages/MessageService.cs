@@ -36,9 +36,11 @@ public sealed partial class MessageService(
     IOptionsMonitor<SmsFunctions.App.Pipeline.PipelineOptions> pipelineOptions,
     SmsFunctions.Storage.Idempotency.IdempotencyStore idempotency,
     SmsFunctions.App.Pipeline.AcceptanceRecovery recovery,
+    SmsFunctions.Storage.Inbound.OptOutStore optOuts,
     ILogger<MessageService> logger)
 {
-    public async Task<ApiOutcome> SubmitAsync(string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken, SubmitAttempt? attempt = null)
+    /// <param name="bypassOptOut">Send even to numbers on the opt-out list: only the confirmation of a STOP.</param>
+    public async Task<ApiOutcome> SubmitAsync(string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken, SubmitAttempt? attempt = null, bool bypassOptOut = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(fields);
@@ -62,6 +64,14 @@ public sealed partial class MessageService(
         var priceList = prices.For(account);
         var plan = SendPlanner.Plan(draft, priceList, await policy.GetAsync(cancellationToken),
             new SendPlannerOptions(MaxRecipients: apiOptions.Value.MaxRecipientsPerRequest));
+
+        // Suppression: opted-out recipients are neither sent nor charged (an account may let OTPs through).
+        var type = request.Type ?? MessageType.Transactional;
+        if (plan.Recipients.Count > 0 && !bypassOptOut && !(type == MessageType.Otp && account.OtpBypassesOptOut)
+            && await optOuts.GetSetAsync(accountId, cancellationToken: cancellationToken) is { Count: > 0 } optedOut)
+        {
+            plan = OptOutFilter.Apply(plan, optedOut.Contains);
+        }
 
         AddPlanErrors(fields, plan);
 

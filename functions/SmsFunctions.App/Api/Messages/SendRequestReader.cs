@@ -182,26 +182,28 @@ public static class SendRequestReader
         return number is null ? null : new RecipientInput(number, map);
     }
 
-    private static CallbackDto? ReadCallback(JsonElement root, RequestFields fields)
+    /// <summary>Reads a callback object (the message's <c>callback</c>, or another property of the same shape, such as
+    /// the account's <c>inboundCallback</c>), reporting problems under <paramref name="name"/>.</summary>
+    internal static CallbackDto? ReadCallback(JsonElement root, RequestFields fields, string name = "callback")
     {
-        if (fields.Child(root, string.Empty, "callback") is not { } callback)
+        if (fields.Child(root, string.Empty, name) is not { } callback)
         {
             return null;
         }
 
-        var url = fields.Text(callback, "callback", "url");
+        var url = fields.Text(callback, name, "url");
         if (url is null && RequestFields.Find(callback, "url") is null)
         {
-            fields.Invalid(ApiErrorCodes.FieldRequired, "callback.url", "A callback needs a 'url'.");
+            fields.Invalid(ApiErrorCodes.FieldRequired, name + ".url", "A callback needs a 'url'.");
         }
         else if (url is not null && !IsHttpUrl(url))
         {
-            fields.Invalid(ApiErrorCodes.InvalidCallbackUrl, "callback.url", "'callback.url' must be an absolute http or https URL.");
+            fields.Invalid(ApiErrorCodes.InvalidCallbackUrl, name + ".url", $"'{name}.url' must be an absolute http or https URL.");
             url = null;
         }
 
         var method = "JSON";
-        if (fields.Text(callback, "callback", "method") is { } m)
+        if (fields.Text(callback, name, "method") is { } m)
         {
             if (m.Equals("JSON", StringComparison.OrdinalIgnoreCase) || m.Equals("POST", StringComparison.OrdinalIgnoreCase))
             {
@@ -209,16 +211,16 @@ public static class SendRequestReader
             }
             else
             {
-                fields.Shape(ApiErrorCodes.UnknownValue, "callback.method", $"'callback.method' must be JSON or POST; '{Truncate(m)}' is not.");
+                fields.Shape(ApiErrorCodes.UnknownValue, name + ".method", $"'{name}.method' must be JSON or POST; '{Truncate(m)}' is not.");
             }
         }
 
         var retry = CallbackDto.DefaultRetry;
-        if (fields.WholeNumber(callback, "callback", "retry") is { } r)
+        if (fields.WholeNumber(callback, name, "retry") is { } r)
         {
             if (r is < 0 or > CallbackDto.MaxRetry)
             {
-                fields.Invalid(ApiErrorCodes.InvalidCallbackRetry, "callback.retry", $"'callback.retry' must be from 0 to {CallbackDto.MaxRetry}.");
+                fields.Invalid(ApiErrorCodes.InvalidCallbackRetry, name + ".retry", $"'{name}.retry' must be from 0 to {CallbackDto.MaxRetry}.");
             }
             else
             {
@@ -227,14 +229,14 @@ public static class SendRequestReader
         }
 
         Dictionary<string, string>? headers = null;
-        if (fields.Child(callback, "callback", "headers") is { } h)
+        if (fields.Child(callback, name, "headers") is { } h)
         {
             headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var header in h.EnumerateObject())
             {
                 if (header.Value.ValueKind != JsonValueKind.String)
                 {
-                    fields.WrongType($"callback.headers.{header.Name}", "a string", header.Value);
+                    fields.WrongType($"{name}.headers.{header.Name}", "a string", header.Value);
                     continue;
                 }
 
@@ -242,8 +244,8 @@ public static class SendRequestReader
             }
         }
 
-        var custom = fields.Child(callback, "callback", "custom")?.Clone();
-        var field = fields.Text(callback, "callback", "field");
+        var custom = fields.Child(callback, name, "custom")?.Clone();
+        var field = fields.Text(callback, name, "field");
         return url is null ? null : new CallbackDto(url, method, field, headers, custom, retry);
     }
 
