@@ -27,7 +27,8 @@ public sealed class ContentPolicyTests(SmsAppFixture app)
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
         Assert.False(body["success"]!.GetValue<bool>());
-        Assert.Equal("CONTENT_BLOCKED", body["error"]!.GetValue<string>());
+        Assert.Equal(2401, body["error"]!.GetValue<int>());
+        Assert.Equal("CONTENT_BLOCKED", body["code"]!.GetValue<string>());
         var data = body["data"]!;
         Assert.Equal("BLOCKED", data["state"]!.GetValue<string>());
         Assert.True(data["blocklisted"]!.GetValue<bool>());

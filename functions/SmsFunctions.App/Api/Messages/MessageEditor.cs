@@ -321,9 +321,9 @@ public sealed class MessageEditor(
 
         await accounts.SetBlockedAsync(account.Id, true, $"Message {message.Id} was blocked: {plan.Policy.Reason}", CancellationToken.None);
         var view = MessageViews.From(current);
-        return ApiOutcome.Success(StatusCodes.Status200OK, new ApiEnvelope<MessageView>(view, false,
+        return ApiOutcome.Success(StatusCodes.Status200OK, ApiEnvelope.Failed(view,
             $"Message blocked by the content policy: {plan.Policy.Reason} A penalty was charged and the account is blocked until an administrator unblocks it.",
-            TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked));
+            TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked, StatusCodes.Status200OK));
     }
 
     /// <summary>

@@ -239,9 +239,9 @@ public sealed partial class MessageService(
         await accounts.SetBlockedAsync(account.Id, true, $"Message {messageId} was blocked: {plan.Policy.Reason}", CancellationToken.None);
         LogBlocked(messageId, account.Id, plan.Policy.Term ?? string.Empty, penalty);
         var view = MessageViews.From(message, RecipientStateCounts.Of(RecipientState.Blocked, rows.Count), currency: plan.Currency);
-        var envelope = new ApiEnvelope<MessageView>(view, false,
+        var envelope = ApiEnvelope.Failed(view,
             $"Message blocked by the content policy: {plan.Policy.Reason} A penalty of {penalty.ToString(CultureInfo.InvariantCulture)} was charged and the account is blocked until an administrator unblocks it.",
-            TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked);
+            TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked, StatusCodes.Status201Created);
         return ApiOutcome.Success(StatusCodes.Status201Created, envelope, $"/api/messages/{messageId}");
     }
 
