@@ -37,6 +37,9 @@ public static class ApiExtensions
         services.AddSingleton<MessageEditor>();
         services.AddSingleton<MessageCanceller>();
 
+        // One date format in every answer: UTC, Z, milliseconds.
+        services.ConfigureHttpJsonOptions(o => UtcTimestamp.Use(o.SerializerOptions));
+
         // Every error body is a problem and the seed-003 envelope at once: this writer goes before the default one.
         services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, EnvelopeProblemWriter>());
 

@@ -29,7 +29,7 @@ public sealed class ContentPolicyTests(SmsAppFixture app)
         Assert.False(body["success"]!.GetValue<bool>());
         Assert.Equal(2401, body["error"]!.GetValue<int>());
         Assert.Equal("CONTENT_BLOCKED", body["code"]!.GetValue<string>());
-        var data = body["data"]!;
+        var data = body["data"]!.AsArray().Single()!;
         Assert.Equal("BLOCKED", data["state"]!.GetValue<string>());
         Assert.True(data["blocklisted"]!.GetValue<bool>());
         Assert.Contains(term, data["blocklistedReason"]!.GetValue<string>(), StringComparison.Ordinal);

@@ -13,7 +13,11 @@ public sealed record ApiEnvelope<T>(
     string Message,
     string? Credit,
     int? Error = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Code = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Code = null)
+{
+    /// <summary>Seed 003 answers one message (or recipient) as an array of one.</summary>
+    public ApiEnvelope<IReadOnlyList<T>> AsList() => new([Data], Success, Message, Credit, Error, Code);
+}
 
 public static class ApiEnvelope
 {

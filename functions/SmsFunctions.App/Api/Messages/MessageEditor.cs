@@ -365,7 +365,7 @@ public sealed class MessageEditor(
             }
 
             await service.NotifyAsync(new AcceptedMessage(accountId, messageId, dueAt, band, message.RecipientCount), CancellationToken.None);
-            return await UpdatedAsync(accountId, message, CancellationToken.None, scheduled ? "Transaction closed: Message Scheduled" : "Transaction closed: Message Queued");
+            return await UpdatedAsync(accountId, message, CancellationToken.None);
         }
 
         return ApiOutcome.Fail(Conflict(messageId, "The message kept changing; retry."));
@@ -400,6 +400,7 @@ public sealed class MessageEditor(
         return null;
     }
 
+    /// <summary>Seed 003: a PUT answers the message as an object, "Updated".</summary>
     private async Task<ApiOutcome> UpdatedAsync(string accountId, MessageEntity message, CancellationToken cancellationToken, string text = "Updated")
     {
         var counts = await recipients.CountByStateAsync(message.Id, cancellationToken);

@@ -178,13 +178,8 @@ public sealed partial class MessageService(
         {
             SmartReplacements = MessageViews.Replacements(plan),
         };
-        var text = initial switch
-        {
-            RecipientState.Draft => "Transaction opened",
-            RecipientState.Scheduled => "Message Scheduled",
-            _ => "Message Queued",
-        };
-        return ApiOutcome.Success(StatusCodes.Status201Created, ApiEnvelope.Ok(result, text, balance), $"/api/messages/{message.Id}");
+        // Seed 003 answers every accepted send "Message Queued", scheduled or in an open transaction alike (the state says which).
+        return ApiOutcome.Success(StatusCodes.Status201Created, ApiEnvelope.Ok(result, "Message Queued", balance), $"/api/messages/{message.Id}");
     }
 
     /// <summary>Inserts the message row; when it is there already (a lost answer, or an earlier attempt of this request),

@@ -25,8 +25,8 @@ public static class MessagesApi
         var group = endpoints.MapGroup("/messages").WithTags("Messages");
         group.MapPost("/", SendMessage).RequireAuthorization(SmsPolicies.Send).WithName("SendMessage")
             .WithSummary("Send an SMS to one or more recipients")
-            .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status201Created)
-            .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status200OK)
+            .Produces<ApiEnvelope<IReadOnlyList<MessageView>>>(StatusCodes.Status201Created)
+            .Produces<ApiEnvelope<IReadOnlyList<MessageView>>>(StatusCodes.Status200OK)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
         group.MapGet("/", ListMessages).RequireAuthorization(SmsPolicies.Read).WithName("ListMessages").WithSummary("The account's messages, newest first");
         group.MapGet("/{id}", GetMessage).RequireAuthorization(SmsPolicies.Read).WithName("GetMessage").WithSummary("One message");
@@ -40,12 +40,29 @@ public static class MessagesApi
         return endpoints;
     }
 
-    public static async Task<IResult> SendMessage(
+    public static Task<IResult> SendMessage(
         HttpContext context, ClaimsPrincipal user, MessageService service, IdempotencyStore idempotency, IOptions<ApiOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
+        => SubmitAsync(context, user, service, idempotency, options.Value, json.Value.SerializerOptions, AsSeed003, string.Empty, cancellationToken);
+
+    /// <summary>Seed 003 answers a sent message as <c>data: [message]</c>.</summary>
+    private static ApiOutcome AsSeed003(ApiOutcome outcome)
+        => outcome is { IsSuccess: true, Envelope: ApiEnvelope<MessageView> envelope } ? outcome with { Envelope = envelope.AsList() } : outcome;
+
+    /// <summary>
+    /// A send on either contract: reads the body, honours <c>Idempotency-Key</c> and submits; <paramref name="shape"/>
+    /// turns the service's answer into the contract's. <paramref name="keyScope"/> keeps one contract's key from
+    /// replaying the other contract's answer (it is a different request).
+    /// </summary>
+    internal static async Task<IResult> SubmitAsync(
+        HttpContext context, ClaimsPrincipal user, MessageService service, IdempotencyStore idempotency, ApiOptions options,
+        JsonSerializerOptions json, Func<ApiOutcome, ApiOutcome> shape, string keyScope, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(shape);
         var accountId = user.AccountIdOf()!;
-        var (document, bytes, problem) = await JsonBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes);
+        var (document, bytes, problem) = await JsonBody.ReadAsync(context.Request, options.MaxRequestBodyBytes);
         if (problem is not null)
         {
             return problem;
@@ -60,7 +77,7 @@ public static class MessagesApi
                     new FieldError(ApiErrorCodes.InvalidIdempotencyKey, "Idempotency-Key", "The Idempotency-Key header must be 1 to 255 printable characters."));
             }
 
-            var requestHash = key.Length > 0 ? TableValues.Sha256Hex(bytes) : string.Empty;
+            var requestHash = key.Length > 0 ? keyScope + TableValues.Sha256Hex(bytes) : string.Empty;
             SubmitAttempt? attempt = null;
             if (key.Length > 0)
             {
@@ -89,10 +106,10 @@ public static class MessagesApi
             try
             {
                 var fields = new RequestFields();
-                var request = SendRequestReader.Read(document!.RootElement, fields, options.Value.MaxRecipientsPerRequest);
-                outcome = request is null
-                    ? ApiOutcome.Fail(TooManyRecipients(options.Value.MaxRecipientsPerRequest))
-                    : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt);
+                var request = SendRequestReader.Read(document!.RootElement, fields, options.MaxRecipientsPerRequest);
+                outcome = shape(request is null
+                    ? ApiOutcome.Fail(TooManyRecipients(options.MaxRecipientsPerRequest))
+                    : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt));
             }
             catch
             {
@@ -118,7 +135,7 @@ public static class MessagesApi
                 return outcome.ToResult();
             }
 
-            var body = JsonSerializer.SerializeToUtf8Bytes(outcome.Envelope, json.Value.SerializerOptions);
+            var body = JsonSerializer.SerializeToUtf8Bytes(outcome.Envelope, json);
             await idempotency.CompleteAsync(accountId, key, requestHash, outcome.Status, body, CancellationToken.None);
             if (outcome.Location is not null)
             {
@@ -189,7 +206,7 @@ public static class MessagesApi
         }
 
         var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
-        return TypedResults.Ok(ApiEnvelope.Ok(MessageViews.From(message, counts), "1 Result", credit));
+        return TypedResults.Ok(ApiEnvelope.Ok(MessageViews.From(message, counts), "1 Result", credit).AsList());
     }
 
     public static async Task<IResult> UpdateMessage(
@@ -295,7 +312,7 @@ public static class MessagesApi
         }
 
         var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
-        return TypedResults.Ok(ApiEnvelope.Ok(RecipientView.From(recipient), "1 Result", credit));
+        return TypedResults.Ok(ApiEnvelope.Ok(RecipientView.From(recipient), "1 Result", credit).AsList());
     }
 
     public static IResult NotFound(string id) => ApiProblem.Create(StatusCodes.Status404NotFound, ApiErrorCodes.MessageNotFound,
