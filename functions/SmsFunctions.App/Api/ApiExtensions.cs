@@ -7,6 +7,7 @@ using SmsFunctions.App.Api.Common;
 using SmsFunctions.App.Api.Messages;
 using SmsFunctions.App.Api.OpenApi;
 using SmsFunctions.App.Api.Tokens;
+using SmsFunctions.App.Api.Worldwide;
 using SmsFunctions.Storage;
 
 namespace SmsFunctions.App.Api;
@@ -54,6 +55,7 @@ public static class ApiExtensions
             .AddEndpointFilter<TokenRateLimitFilter>()
             .WithMetadata(new RequestSizeLimitAttribute(maxBody));
         api.MapMessagesApi();
+        api.MapWorldwideMessagesApi();
         api.MapAccountsApi();
         api.MapTokensApi();
         api.MapForbiddenTermsApi();

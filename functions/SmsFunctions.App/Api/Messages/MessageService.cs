@@ -38,7 +38,13 @@ public sealed partial class MessageService(
     SmsFunctions.App.Pipeline.AcceptanceRecovery recovery,
     ILogger<MessageService> logger)
 {
-    public async Task<ApiOutcome> SubmitAsync(string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken, SubmitAttempt? attempt = null)
+    /// <summary>
+    /// Validates, prices, charges and stores a send. <paramref name="minimumCreditPerPart"/> (seed 002's
+    /// <c>/WW-messages</c>): the account must hold at least this much per message part before a send (not a dry run).
+    /// </summary>
+    public async Task<ApiOutcome> SubmitAsync(
+        string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken, SubmitAttempt? attempt = null,
+        decimal minimumCreditPerPart = 0m)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(fields);
@@ -89,6 +95,17 @@ public sealed partial class MessageService(
         if (account.Blocked)
         {
             return ApiOutcome.Fail(AccountBlocked(account));
+        }
+
+        if (minimumCreditPerPart > 0 && attempt is not { Resumed: true })
+        {
+            // A threshold, not a charge: the debit below still guards the balance atomically.
+            var required = minimumCreditPerPart * Math.Max(1, plan.MessageCount);
+            var available = await ledger.GetBalanceAsync(accountId, cancellationToken) ?? 0m;
+            if (available < required)
+            {
+                return ApiOutcome.Fail(BelowMinimumCredit(required, available, minimumCreditPerPart, plan.MessageCount, priceList.Currency));
+            }
         }
 
         var shardDigit = RecipientKeys.ShardDigitFor(plan.Recipients.Count);
@@ -252,6 +269,19 @@ public sealed partial class MessageService(
             ["available"] = debit.Balance,
             ["shortfall"] = debit.Shortfall,
             ["currency"] = currency,
+        });
+
+    internal static IResult BelowMinimumCredit(decimal required, decimal available, decimal perPart, int parts, string currency) => ApiProblem.Create(
+        StatusCodes.Status402PaymentRequired, ApiErrorCodes.InsufficientCredit, "Not enough credit.",
+        string.Create(CultureInfo.InvariantCulture, $"Sending here needs a credit of at least {required} {currency} ({perPart} per part × {parts} parts); the account has {available}. Top up at least {required - available}."),
+        new Dictionary<string, object?>
+        {
+            ["required"] = required,
+            ["available"] = available,
+            ["shortfall"] = required - available,
+            ["currency"] = currency,
+            ["minimumCreditPerPart"] = perPart,
+            ["messageCount"] = parts,
         });
 
     internal static IResult PlanProblem(RequestFields fields, SendPlan? plan)

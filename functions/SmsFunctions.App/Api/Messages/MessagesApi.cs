@@ -43,7 +43,7 @@ public static class MessagesApi
     public static Task<IResult> SendMessage(
         HttpContext context, ClaimsPrincipal user, MessageService service, IdempotencyStore idempotency, IOptions<ApiOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
-        => SubmitAsync(context, user, service, idempotency, options.Value, json.Value.SerializerOptions, AsSeed003, string.Empty, cancellationToken);
+        => SubmitAsync(context, user, service, idempotency, options.Value, json.Value.SerializerOptions, AsSeed003, string.Empty, 0m, cancellationToken);
 
     /// <summary>Seed 003 answers a sent message as <c>data: [message]</c>.</summary>
     private static ApiOutcome AsSeed003(ApiOutcome outcome)
@@ -56,7 +56,7 @@ public static class MessagesApi
     /// </summary>
     internal static async Task<IResult> SubmitAsync(
         HttpContext context, ClaimsPrincipal user, MessageService service, IdempotencyStore idempotency, ApiOptions options,
-        JsonSerializerOptions json, Func<ApiOutcome, ApiOutcome> shape, string keyScope, CancellationToken cancellationToken)
+        JsonSerializerOptions json, Func<ApiOutcome, ApiOutcome> shape, string keyScope, decimal minimumCreditPerPart, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(options);
@@ -109,7 +109,7 @@ public static class MessagesApi
                 var request = SendRequestReader.Read(document!.RootElement, fields, options.MaxRecipientsPerRequest);
                 outcome = shape(request is null
                     ? ApiOutcome.Fail(TooManyRecipients(options.MaxRecipientsPerRequest))
-                    : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt));
+                    : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt, minimumCreditPerPart));
             }
             catch
             {
@@ -150,6 +150,21 @@ public static class MessagesApi
         ClaimsPrincipal user, MessageStore messages, CreditLedger ledger, string? state, string? from, string? to,
         string? pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
+        var (page, problem) = await ReadPageAsync(user, messages, state, from, to, pageSize, continuationToken, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var credit = await ledger.GetBalanceAsync(user.AccountIdOf()!, cancellationToken);
+        return TypedResults.Ok(new PagedEnvelope<MessageView>(page!.Items, true, ApiEnvelope.Results(page.Items.Count), Money(credit), null, page.ContinuationToken));
+    }
+
+    /// <summary>A page of the caller's messages (both contracts), or the problem with the query.</summary>
+    internal static async Task<(MessageViewPage? Page, IResult? Problem)> ReadPageAsync(
+        ClaimsPrincipal user, MessageStore messages, string? state, string? from, string? to,
+        string? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
         var accountId = user.AccountIdOf()!;
         var errors = new List<FieldError>();
         var size = ParsePageSize(pageSize, errors);
@@ -176,23 +191,35 @@ public static class MessagesApi
 
         if (errors.Count > 0)
         {
-            return ApiProblem.Validation(StatusCodes.Status400BadRequest, errors);
+            return (null, ApiProblem.Validation(StatusCodes.Status400BadRequest, errors));
         }
 
         var page = await messages.ListAsync(accountId, new MessageQuery(stateName, createdFrom, createdTo), size, azureToken, cancellationToken);
-        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
-        var data = page.Items.Select(m => MessageViews.From(m)).ToList();
-        return TypedResults.Ok(new PagedEnvelope<MessageView>(data, true, Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
+        return (new MessageViewPage([.. page.Items.Select(m => MessageViews.From(m))], ContinuationTokens.Encode(page.ContinuationToken)), null);
     }
 
     public static async Task<IResult> GetMessage(
         string id, ClaimsPrincipal user, MessageStore messages, RecipientStore recipients, CreditLedger ledger, CancellationToken cancellationToken)
     {
         var accountId = user.AccountIdOf()!;
+        var view = await ReadMessageAsync(accountId, id, messages, recipients, cancellationToken);
+        if (view is null)
+        {
+            return NotFound(id);
+        }
+
+        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(view, "1 Result", credit).AsList());
+    }
+
+    /// <summary>One message of the account with its recipients per state (both contracts), or null.</summary>
+    internal static async Task<MessageView?> ReadMessageAsync(
+        string accountId, string id, MessageStore messages, RecipientStore recipients, CancellationToken cancellationToken)
+    {
         var message = await messages.GetAsync(accountId, id, cancellationToken);
         if (message is null)
         {
-            return NotFound(id);
+            return null;
         }
 
         RecipientStateCounts? counts = null;
@@ -205,8 +232,7 @@ public static class MessagesApi
             counts = MessageJson.Counts(stored);
         }
 
-        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
-        return TypedResults.Ok(ApiEnvelope.Ok(MessageViews.From(message, counts), "1 Result", credit).AsList());
+        return MessageViews.From(message, counts);
     }
 
     public static async Task<IResult> UpdateMessage(
@@ -278,7 +304,7 @@ public static class MessagesApi
         var page = await recipients.ListAsync(id, size, azureToken, stateName, cancellationToken);
         var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
         var data = page.Items.Select(RecipientView.From).ToList();
-        return TypedResults.Ok(new PagedEnvelope<RecipientView>(data, true, Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
+        return TypedResults.Ok(new PagedEnvelope<RecipientView>(data, true, ApiEnvelope.Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
     }
 
     public static async Task<IResult> GetRecipient(
@@ -354,8 +380,6 @@ public static class MessagesApi
         return null;
     }
 
-    private static string Results(int count) => count == 1 ? "1 Result" : string.Create(CultureInfo.InvariantCulture, $"{count} Results");
-
     private static string? Money(decimal? amount) => amount is { } a ? TableValues.Money(a) : null;
 
     private static string Clip(string id) => id.Length <= 40 ? id : id[..40] + "…";
@@ -371,6 +395,9 @@ public static class MessagesApi
         }
     }
 }
+
+/// <summary>A page of messages and the token of the next (null on the last).</summary>
+public sealed record MessageViewPage(IReadOnlyList<MessageView> Items, string? ContinuationToken);
 
 /// <summary>The envelope of a page: seed-003 fields plus <c>continuationToken</c> (null on the last page).</summary>
 public sealed record PagedEnvelope<T>(IReadOnlyList<T> Data, bool Success, string Message, string? Credit, object? Error, string? ContinuationToken);
