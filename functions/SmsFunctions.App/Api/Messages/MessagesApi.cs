@@ -22,21 +22,27 @@ public static class MessagesApi
 
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/messages").WithTags("Messages");
+        var group = endpoints.MapGroup("/messages").WithTags("Messages (Gateway SMS 1.0.0)");
         group.MapPost("/", SendMessage).RequireAuthorization(SmsPolicies.Send).WithName("SendMessage")
             .WithSummary("Send an SMS to one or more recipients")
             .Produces<ApiEnvelope<IReadOnlyList<MessageView>>>(StatusCodes.Status201Created)
             .Produces<ApiEnvelope<IReadOnlyList<MessageView>>>(StatusCodes.Status200OK)
-            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
-        group.MapGet("/", ListMessages).RequireAuthorization(SmsPolicies.Read).WithName("ListMessages").WithSummary("The account's messages, newest first");
-        group.MapGet("/{id}", GetMessage).RequireAuthorization(SmsPolicies.Read).WithName("GetMessage").WithSummary("One message");
+            .ProducesErrors(400, 402, 403, 409, 413, 415, 422);
+        group.MapGet("/", ListMessages).RequireAuthorization(SmsPolicies.Read).WithName("ListMessages").WithSummary("The account's messages, newest first")
+            .Produces<PagedEnvelope<MessageView>>(StatusCodes.Status200OK).ProducesErrors(400, 403);
+        group.MapGet("/{id}", GetMessage).RequireAuthorization(SmsPolicies.Read).WithName("GetMessage").WithSummary("One message")
+            .Produces<ApiEnvelope<IReadOnlyList<MessageView>>>(StatusCodes.Status200OK).ProducesErrors(403, 404);
         group.MapPut("/{id}", UpdateMessage).RequireAuthorization(SmsPolicies.Send).WithName("UpdateMessage")
             .WithSummary("Add recipients or change scheduledAt while a transaction is open; close it with transaction: false")
-            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+            .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status200OK)
+            .ProducesErrors(400, 402, 403, 404, 409, 413, 415, 422);
         group.MapDelete("/{id}", CancelMessage).RequireAuthorization(SmsPolicies.Cancel).WithName("CancelMessage")
-            .WithSummary("Cancel what has not been handed to a carrier (no refund)");
-        group.MapGet("/{id}/recipients", ListRecipients).RequireAuthorization(SmsPolicies.Read).WithName("ListRecipients");
-        group.MapGet("/{id}/recipients/{number}", GetRecipient).RequireAuthorization(SmsPolicies.Read).WithName("GetRecipient");
+            .WithSummary("Cancel what has not been handed to a carrier (no refund)")
+            .Produces<CancellationEnvelope>(StatusCodes.Status200OK).ProducesErrors(403, 404, 409);
+        group.MapGet("/{id}/recipients", ListRecipients).RequireAuthorization(SmsPolicies.Read).WithName("ListRecipients")
+            .Produces<PagedEnvelope<RecipientView>>(StatusCodes.Status200OK).ProducesErrors(400, 403, 404);
+        group.MapGet("/{id}/recipients/{number}", GetRecipient).RequireAuthorization(SmsPolicies.Read).WithName("GetRecipient")
+            .Produces<ApiEnvelope<IReadOnlyList<RecipientView>>>(StatusCodes.Status200OK).ProducesErrors(400, 403, 404);
         return endpoints;
     }
 

@@ -28,14 +28,31 @@ public static class OpenApiSetup
         return services;
     }
 
+    /// <summary>The error numbers, for the documents' descriptions (the same table as the README's).</summary>
+    private static string ErrorTable()
+        => "\n\nEvery error is a problem (application/problem+json) and the envelope: data null, success false, message the detail, "
+           + "credit when the caller is known, error the number of its code:\n\n| error | code |\n|---|---|\n"
+           + string.Concat(Common.ApiErrorNumbers.Table.OrderBy(p => p.Value).Select(p => $"| {p.Value} | {p.Key} |\n"));
+
     private static void Configure(OpenApiOptions options, string title, string description, Func<Microsoft.AspNetCore.Mvc.ApiExplorer.ApiDescription, bool> include)
     {
         {
             options.ShouldInclude = include;
+
+            // Some error codes add members of their own (required, shortfall, invalidRecipients …): the error schema says so.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(Common.ApiErrorBody))
+                {
+                    schema.AdditionalProperties = new OpenApiSchema();
+                }
+
+                return Task.CompletedTask;
+            });
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = title;
-                document.Info.Description = description;
+                document.Info.Description = description + ErrorTable();
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes["bearerAuth"] = new OpenApiSecurityScheme

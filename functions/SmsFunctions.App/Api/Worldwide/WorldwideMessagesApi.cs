@@ -24,12 +24,12 @@ public static class WorldwideMessagesApi
             .WithSummary("Send an SMS; answers the accepted message object")
             .Produces<MessageView>(StatusCodes.Status201Created)
             .Produces<MessageView>(StatusCodes.Status200OK)
-            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
+            .ProducesErrors(400, 402, 403, 409, 413, 415, 422);
         group.MapGet("/", ListMessages).RequireAuthorization(SmsPolicies.Read).WithName("WorldwideListMessages")
             .WithSummary("The account's messages, newest first; the next page's token in the Continuation-Token header")
-            .Produces<IReadOnlyList<MessageView>>(StatusCodes.Status200OK).ProducesProblem(400);
+            .Produces<IReadOnlyList<MessageView>>(StatusCodes.Status200OK).ProducesErrors(400, 403);
         group.MapGet("/{id}", GetMessage).RequireAuthorization(SmsPolicies.Read).WithName("WorldwideGetMessage")
-            .WithSummary("One message").Produces<MessageView>(StatusCodes.Status200OK).ProducesProblem(404);
+            .WithSummary("One message").Produces<MessageView>(StatusCodes.Status200OK).ProducesErrors(403, 404);
         return endpoints;
     }
 
