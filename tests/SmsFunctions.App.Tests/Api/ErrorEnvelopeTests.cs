@@ -118,6 +118,20 @@ public sealed class ErrorEnvelopeTests(SmsAppFixture app)
         Assert.Equal(ApiErrorNumbers.Table.Count, ApiErrorNumbers.Table.Values.Distinct().Count());
     }
 
+    [Fact]
+    public void TheReadmeListsEveryErrorNumber()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SmsFunctions.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        Assert.NotNull(directory);
+        var readme = File.ReadAllText(Path.Combine(directory.FullName, "README.md"));
+        Assert.All(ApiErrorNumbers.Table, p => Assert.Contains($"| {p.Value} | `{p.Key}` |", readme, StringComparison.Ordinal));
+    }
+
     /// <summary>What an error body lacks of the problem or of the envelope, or null when it has both.</summary>
     internal static string? Lacks(HttpResponseMessage response, string text, bool callerKnown)
     {
