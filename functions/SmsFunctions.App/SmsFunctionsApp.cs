@@ -56,12 +56,12 @@ public static class SmsFunctionsApp
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
             var (status, code, title) = error switch
             {
-                BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", "The request could not be read."),
+                BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? SmsFunctions.App.Api.Common.ApiErrorCodes.PayloadTooLarge : SmsFunctions.App.Api.Common.ApiErrorCodes.BadRequest, "The request could not be read."),
                 // Storage did not answer in time: nothing was lost, and a retry with the same Idempotency-Key finishes the request.
                 _ when error is not null && SmsFunctions.Storage.Accounts.CreditLedger.IsTransient(error)
                     || error is TimeoutException or SmsFunctions.Storage.Accounts.LedgerUnavailableException
                     => (StatusCodes.Status503ServiceUnavailable, SmsFunctions.App.Api.Common.ApiErrorCodes.StorageUnavailable, "Storage did not answer in time; retry the request with the same Idempotency-Key."),
-                _ => (StatusCodes.Status500InternalServerError, "INTERNAL_ERROR", "Something went wrong on our side."),
+                _ => (StatusCodes.Status500InternalServerError, SmsFunctions.App.Api.Common.ApiErrorCodes.InternalError, "Something went wrong on our side."),
             };
             if (status == StatusCodes.Status503ServiceUnavailable)
             {
@@ -70,6 +70,9 @@ public static class SmsFunctionsApp
 
             await ApiProblem.Create(status, code, title, detail: status < 500 ? error?.Message : null).ExecuteAsync(context);
         }));
+
+        // An error with no body of its own (an unmatched route, a wrong method) gets the same problem-and-envelope body.
+        app.UseStatusCodePages();
 
         app.MapSmsHealth();
         app.MapSmsApi();

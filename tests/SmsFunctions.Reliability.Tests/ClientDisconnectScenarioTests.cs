@@ -105,7 +105,7 @@ public sealed class ClientDisconnectScenarioTests(ReliabilityFixture fixture)
             using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = json is null ? null : Json(json) };
             using var response = await http.SendAsync(request, cut.Token);
             var text = await response.Content.ReadAsStringAsync(cut.Token);
-            var id = (int)response.StatusCode == 201 ? JsonNode.Parse(text)?["data"]?["id"]?.GetValue<string>() : null;
+            var id = (int)response.StatusCode == 201 ? JsonNode.Parse(text)?["data"]?[0]?["id"]?.GetValue<string>() : null;
             return ((int)response.StatusCode, id);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

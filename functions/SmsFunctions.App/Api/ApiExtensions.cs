@@ -7,6 +7,7 @@ using SmsFunctions.App.Api.Common;
 using SmsFunctions.App.Api.Messages;
 using SmsFunctions.App.Api.OpenApi;
 using SmsFunctions.App.Api.Tokens;
+using SmsFunctions.App.Api.Worldwide;
 using SmsFunctions.App.Inbound;
 using SmsFunctions.Storage;
 
@@ -38,6 +39,17 @@ public static class ApiExtensions
         services.AddSingleton<MessageEditor>();
         services.AddSingleton<MessageCanceller>();
 
+        // One date format in every answer: UTC, Z, milliseconds. Numbers are numbers (the web default also reads them from
+        // strings, which made every number "integer or string" in the OpenAPI schemas); bodies are read by hand anyway.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            UtcTimestamp.Use(o.SerializerOptions);
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
+
+        // Every error body is a problem and the seed-003 envelope at once: this writer goes before the default one.
+        services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, EnvelopeProblemWriter>());
+
         services.AddSmsOpenApi();
         return services;
     }
@@ -49,6 +61,7 @@ public static class ApiExtensions
             .AddEndpointFilter<TokenRateLimitFilter>()
             .WithMetadata(new RequestSizeLimitAttribute(maxBody));
         api.MapMessagesApi();
+        api.MapWorldwideMessagesApi();
         api.MapAccountsApi();
         api.MapTokensApi();
         api.MapForbiddenTermsApi();

@@ -3,13 +3,21 @@ using SmsFunctions.Core.Messages;
 
 namespace SmsFunctions.App.Api;
 
-/// <summary>RFC 9457 problem details with the stable machine-readable <c>code</c> every error carries.</summary>
+/// <summary>RFC 9457 problem details with the stable machine-readable <c>code</c> every error carries; written, with the
+/// seed-003 envelope, by <see cref="Common.EnvelopeProblemWriter"/>.</summary>
 public static class ApiProblem
 {
     public static IResult Create(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
     {
         var ext = new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>()) { ["code"] = code };
-        return TypedResults.Problem(detail: detail, statusCode: status, title: title, type: $"https://smsfunctions.dev/problems/{code.ToLowerInvariant().Replace('_', '-')}", extensions: ext);
+        return TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypeFor(code), extensions: ext);
+    }
+
+    /// <summary>The problem <c>type</c> URI of a code.</summary>
+    public static string TypeFor(string code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        return $"https://smsfunctions.dev/problems/{code.ToLowerInvariant().Replace('_', '-')}";
     }
 
     /// <summary>

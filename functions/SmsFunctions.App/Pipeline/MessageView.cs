@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SmsFunctions.App.Api.Common;
 using SmsFunctions.Core.Templates;
 using SmsFunctions.Storage.Messages;
 
@@ -37,10 +38,10 @@ public static class MessageView
             ["blocklistedReason"] = message.BlocklistedReason,
             ["options"] = Parse(message.OptionsJson),
             ["callback"] = Parse(message.CallbackJson),
-            ["createdAt"] = message.CreatedAt,
-            ["updatedAt"] = recipient?.UpdatedAt ?? message.UpdatedAt,
-            ["sentAt"] = recipient?.SentAt ?? message.SentAt,
-            ["deliveredAt"] = recipient?.DeliveredAt ?? message.DeliveredAt,
+            ["createdAt"] = UtcTimestamp.ToText(message.CreatedAt),
+            ["updatedAt"] = UtcTimestamp.ToText(recipient?.UpdatedAt ?? message.UpdatedAt),
+            ["sentAt"] = UtcTimestamp.ToText(recipient?.SentAt ?? message.SentAt),
+            ["deliveredAt"] = UtcTimestamp.ToText(recipient?.DeliveredAt ?? message.DeliveredAt),
             ["carrier"] = recipient?.Carrier,
             ["errorCode"] = recipient?.ErrorCode,
             ["errorDetail"] = recipient?.ErrorDetail,
@@ -54,7 +55,7 @@ public static class MessageView
         if (recipient?.Refund is { } refund)
         {
             view["refund"] = refund.ToUpperInvariant();
-            view["refundedAt"] = recipient.RefundedAt;
+            view["refundedAt"] = UtcTimestamp.ToText(recipient.RefundedAt);
         }
 
         return view;

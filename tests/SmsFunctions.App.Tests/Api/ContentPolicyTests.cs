@@ -27,8 +27,9 @@ public sealed class ContentPolicyTests(SmsAppFixture app)
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
         Assert.False(body["success"]!.GetValue<bool>());
-        Assert.Equal("CONTENT_BLOCKED", body["error"]!.GetValue<string>());
-        var data = body["data"]!;
+        Assert.Equal(2401, body["error"]!.GetValue<int>());
+        Assert.Equal("CONTENT_BLOCKED", body["code"]!.GetValue<string>());
+        var data = body["data"]!.AsArray().Single()!;
         Assert.Equal("BLOCKED", data["state"]!.GetValue<string>());
         Assert.True(data["blocklisted"]!.GetValue<bool>());
         Assert.Contains(term, data["blocklistedReason"]!.GetValue<string>(), StringComparison.Ordinal);

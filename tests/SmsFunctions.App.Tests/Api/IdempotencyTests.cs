@@ -26,8 +26,8 @@ public sealed class IdempotencyTests(SmsAppFixture app)
         using var second = await customer.Client.SendAsync(Send(key, body), Ct);
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, second.StatusCode);
-        var a = JsonNode.Parse(await first.Content.ReadAsStringAsync(Ct))!["data"]!["id"]!.GetValue<string>();
-        var b = JsonNode.Parse(await second.Content.ReadAsStringAsync(Ct))!["data"]!["id"]!.GetValue<string>();
+        var a = JsonNode.Parse(await first.Content.ReadAsStringAsync(Ct))!["data"]![0]!["id"]!.GetValue<string>();
+        var b = JsonNode.Parse(await second.Content.ReadAsStringAsync(Ct))!["data"]![0]!["id"]!.GetValue<string>();
         Assert.Equal(a, b);
         Assert.Equal(0.95m, await customer.CreditAsync());
         Assert.Equal(1, await customer.MessageCountAsync());

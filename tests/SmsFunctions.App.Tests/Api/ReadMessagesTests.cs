@@ -84,7 +84,7 @@ public sealed class ReadMessagesTests(SmsAppFixture app)
         foreach (var spelling in new[] { "%2B393330000003", "%2B39-3330000003", "+39-3330000003", "%20393330000003" })
         {
             var one = await GetAsync(customer, $"/api/messages/{id}/recipients/{spelling}");
-            Assert.Equal(number, one["data"]!["number"]!.GetValue<string>());
+            Assert.Equal(number, one["data"]!.AsArray().Single()!["number"]!.GetValue<string>());
             Assert.Equal("1 Result", one["message"]!.GetValue<string>());
         }
 

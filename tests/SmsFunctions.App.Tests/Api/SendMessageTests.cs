@@ -26,7 +26,7 @@ public sealed class SendMessageTests(SmsAppFixture app)
         Assert.True(body["success"]!.GetValue<bool>());
         Assert.Equal("Message Queued", body["message"]!.GetValue<string>());
         Assert.Null(body["error"]);
-        var data = body["data"]!.AsObject();
+        var data = body["data"]!.AsArray().Single()!.AsObject();
         foreach (var field in Seed002Fields)
         {
             Assert.True(data.ContainsKey(field), $"missing {field}");

@@ -164,7 +164,8 @@ public sealed class TransactionFaultTests(SmsAppFixture app)
         using var retry = await customer.Client.PutAsJsonAsync($"/api/messages/{id}",
             new { recipients = new[] { new { number = Numbers.Mobile(9_000_002), fields = new { nome = term } } } }, Ct);
         var body = JsonNode.Parse(await retry.Content.ReadAsStringAsync(Ct))!;
-        Assert.Equal("CONTENT_BLOCKED", body["error"]!.GetValue<string>());
+        Assert.Equal(2401, body["error"]!.GetValue<int>());
+        Assert.Equal("CONTENT_BLOCKED", body["code"]!.GetValue<string>());
         Assert.Equal("BLOCKED", (await customer.GetMessageAsync(id))["state"]!.GetValue<string>());
         Assert.Equal(8.95m, await customer.CreditAsync());
     }

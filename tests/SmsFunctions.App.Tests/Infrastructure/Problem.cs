@@ -18,7 +18,7 @@ public sealed record Problem(HttpStatusCode Status, JsonObject Body, string Text
             var list = new List<(string, string)>();
             if (Body["errors"] is JsonArray errors)
             {
-                list.AddRange(errors.Select(e => (e!["code"]!.GetValue<string>(), e["field"]!.GetValue<string>())));
+                list.AddRange(errors.Select(e => (e!["code"]!.GetValue<string>(), e["field"]?.GetValue<string>() ?? string.Empty)));
             }
 
             if (Code is not null)

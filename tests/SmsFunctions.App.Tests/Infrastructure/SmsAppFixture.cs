@@ -181,7 +181,13 @@ public class SmsAppFixture : IAsyncLifetime
             throw new InvalidOperationException($"{(int)response.StatusCode} from {response.RequestMessage?.RequestUri}: {text}");
         }
 
-        return JsonNode.Parse(text)!["data"]!.AsObject();
+        // Seed 003 answers one message or recipient as an array of one; the contract tests check that shape itself.
+        return JsonNode.Parse(text)!["data"] switch
+        {
+            JsonArray { Count: 1 } one => one[0]!.AsObject(),
+            JsonArray many => throw new InvalidOperationException($"data holds {many.Count} items, not one: {text}"),
+            var data => data!.AsObject(),
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -56,7 +56,7 @@ public sealed class SendUnderFaultsTests(SmsAppFixture app)
             var text = await response.Content.ReadAsStringAsync(Ct);
             if (response.StatusCode == HttpStatusCode.Created)
             {
-                accepted = JsonNode.Parse(text)!["data"]!.AsObject();
+                accepted = JsonNode.Parse(text)!["data"]!.AsArray().Single()!.AsObject();
             }
             else
             {

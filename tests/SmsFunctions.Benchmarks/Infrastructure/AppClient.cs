@@ -80,7 +80,8 @@ internal sealed class AppClient : IDisposable
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.OK) { return null; }
         using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
-        return document.RootElement.TryGetProperty("data", out var data) ? data.Clone() : document.RootElement.Clone();
+        var message = document.RootElement.TryGetProperty("data", out var data) ? data : document.RootElement;
+        return message.ValueKind == JsonValueKind.Array && message.GetArrayLength() > 0 ? message[0].Clone() : message.Clone();
     }
 
     public void Dispose() => _http.Dispose();
@@ -106,6 +107,7 @@ internal sealed class AppClient : IDisposable
     {
         var depth = 0;
         var inData = false;
+        var messageDepth = 2; // data: {message}; seed 003's data: [message] puts it one level deeper
         while (reader.Read())
         {
             switch (reader.TokenType)
@@ -113,6 +115,7 @@ internal sealed class AppClient : IDisposable
                 case JsonTokenType.StartObject:
                 case JsonTokenType.StartArray:
                     depth++;
+                    if (inData && depth == 2 && reader.TokenType == JsonTokenType.StartArray) { messageDepth = 3; }
                     break;
                 case JsonTokenType.EndObject:
                 case JsonTokenType.EndArray:
@@ -122,7 +125,7 @@ internal sealed class AppClient : IDisposable
                 case JsonTokenType.PropertyName when depth == 1 && reader.ValueTextEquals("data"u8):
                     inData = true;
                     break;
-                case JsonTokenType.PropertyName when inData && depth == 2 && reader.ValueTextEquals("id"u8):
+                case JsonTokenType.PropertyName when inData && depth == messageDepth && reader.ValueTextEquals("id"u8):
                     reader.Read();
                     return reader.TokenType == JsonTokenType.String ? reader.GetString() : Encoding.UTF8.GetString(reader.ValueSpan);
             }

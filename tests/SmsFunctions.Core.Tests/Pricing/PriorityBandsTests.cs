@@ -13,7 +13,8 @@ public class PriorityBandsTests
     [InlineData(MessageType.Promotional, "1.49", PriorityBand.Normal)]
     [InlineData(MessageType.Promotional, "1.50", PriorityBand.High)]
     [InlineData(MessageType.Transactional, "1.50", PriorityBand.High)]
-    [InlineData(MessageType.Transactional, "1.49", PriorityBand.Normal)]
+    [InlineData(MessageType.Transactional, "1.49", PriorityBand.High)]
+    [InlineData(MessageType.Transactional, "1.01", PriorityBand.High)]
     [InlineData(MessageType.Otp, "10", PriorityBand.High)]
     public void BandFollowsTypeAndPriority(MessageType type, string priority, PriorityBand expected)
         => Assert.Equal(expected, PriorityBands.For(type, decimal.Parse(priority, System.Globalization.CultureInfo.InvariantCulture)));

@@ -69,7 +69,8 @@ public sealed class IdempotentSender : IDisposable
                 var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.Created)
                 {
-                    var data = JsonNode.Parse(text)?["data"];
+                    var node = JsonNode.Parse(text)?["data"];
+                    var data = node is JsonArray list ? list.FirstOrDefault() : node; // seed 003: data: [message]
                     var outcome = new ClientOutcome(key, numbers, status, data?["id"]?.GetValue<string>(),
                         decimal.Parse(data?["totalPrice"]?.ToString() ?? "0", CultureInfo.InvariantCulture), attempts);
                     _outcomes[key] = outcome;

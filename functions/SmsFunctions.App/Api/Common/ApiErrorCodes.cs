@@ -54,4 +54,15 @@ public static class ApiErrorCodes
     public const string TooManyNumbers = "TOO_MANY_NUMBERS";
     public const string InboundKeyInvalid = "INBOUND_KEY_INVALID";
     public const string InboundMalformed = "INBOUND_MALFORMED";
+
+    // Errors that carry no code of their own: an unreadable request, an unmatched route or method, our own failure,
+    // and the custom handler's invocation endpoints.
+    public const string BadRequest = "BAD_REQUEST";
+    public const string NotFound = "NOT_FOUND";
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string InternalError = "INTERNAL_ERROR";
+    public const string FunctionNotFound = "FUNCTION_NOT_FOUND";
+    public const string InvalidInvocation = "INVALID_INVOCATION";
+    public const string InvocationFailed = "INVOCATION_FAILED";
+    public const string RetryNotScheduled = "RETRY_NOT_SCHEDULED";
 }

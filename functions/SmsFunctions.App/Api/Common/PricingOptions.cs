@@ -23,5 +23,12 @@ public sealed class PricingOptions
     [Range(typeof(decimal), "0", "100")]
     public decimal PenaltyPerPart { get; set; } = 1.00m;
 
+    /// <summary>
+    /// Seed 002: <c>POST /WW-messages</c> needs a credit of at least this much per message part (<c>messageCount</c>)
+    /// before it sends (1.00 €); 0 turns the check off. The price charged is still the price list's.
+    /// </summary>
+    [Range(typeof(decimal), "0", "1000")]
+    public decimal WorldwideMinimumCreditPerPart { get; set; } = 1.00m;
+
     public PriceList ToPriceList() => new(Currency, DefaultPricePerPart, PerCountry);
 }

@@ -37,7 +37,10 @@ public sealed class RequestFields
         }
     }
 
-    /// <summary>The first of <paramref name="names"/> present (and not null) on <paramref name="obj"/>.</summary>
+    /// <summary>
+    /// The first of <paramref name="names"/> present (and not null) on <paramref name="obj"/>: an exact match first,
+    /// then one that differs only in case (seed-003 clients send <c>Sender</c>, <c>Corpo</c>, <c>Timestamp_Send</c>).
+    /// </summary>
     public static (string Name, JsonElement Value)? Find(JsonElement obj, params ReadOnlySpan<string> names)
     {
         foreach (var name in names)
@@ -45,6 +48,22 @@ public sealed class RequestFields
             if (obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null)
             {
                 return (name, value);
+            }
+        }
+
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            foreach (var name in names)
+            {
+                if (property.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return (name, property.Value);
+                }
             }
         }
 
@@ -143,7 +162,7 @@ public sealed class RequestFields
         return found.Value;
     }
 
-    /// <summary>An ISO 8601 date-time (a missing offset means UTC).</summary>
+    /// <summary>An ISO 8601 date-time (a missing offset means UTC), or Unix seconds as a number or a string of digits (seed 003's <c>timestamp_send</c>).</summary>
     public DateTimeOffset? Date(JsonElement obj, string path, params ReadOnlySpan<string> names)
     {
         if (Find(obj, names) is not { } found)
@@ -152,6 +171,17 @@ public sealed class RequestFields
         }
 
         var field = Path(path, found.Name);
+        if (found.Value.ValueKind == JsonValueKind.Number)
+        {
+            if (found.Value.TryGetInt64(out var seconds) && FromUnixSeconds(seconds) is { } unix)
+            {
+                return unix;
+            }
+
+            Invalid(ApiErrorCodes.InvalidDate, field, $"'{field}' as a number is Unix seconds, a whole number from 0 to {MaxUnixSeconds}.");
+            return null;
+        }
+
         if (found.Value.ValueKind != JsonValueKind.String)
         {
             WrongType(field, "a date-time string such as 2026-01-28T11:21:20Z", found.Value);
@@ -164,6 +194,11 @@ public sealed class RequestFields
             return null;
         }
 
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var digits) && FromUnixSeconds(digits) is { } fromDigits)
+        {
+            return fromDigits;
+        }
+
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var at))
         {
             return at.ToUniversalTime();
@@ -172,6 +207,11 @@ public sealed class RequestFields
         Invalid(ApiErrorCodes.InvalidDate, field, $"'{field}' is not a date-time; use ISO 8601, e.g. 2026-01-28T11:21:20Z.");
         return null;
     }
+
+    private const long MaxUnixSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+    private static DateTimeOffset? FromUnixSeconds(long seconds)
+        => seconds is >= 0 and <= MaxUnixSeconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
 
     public static string Path(string parent, string name) => string.IsNullOrEmpty(parent) ? name : parent + "." + name;
 }

@@ -74,6 +74,7 @@ public sealed partial class MessageCanceller(
         var results = await CancelRecipientsAsync(messageId, all, now, CancellationToken.None);
         var counts = default(RecipientStateCounts);
         var notCanceled = new List<RecipientSummaryView>();
+        var canceledNumbers = new List<string>();
         var canceledNow = 0;
         for (var i = 0; i < all.Count; i++)
         {
@@ -81,6 +82,7 @@ public sealed partial class MessageCanceller(
             if (results[i] == RecipientState.Canceled)
             {
                 canceledNow++;
+                canceledNumbers.Add(all[i].Number);
             }
             else if (notCanceled.Count < ReportLimit)
             {
@@ -125,8 +127,9 @@ public sealed partial class MessageCanceller(
         }
 
         var credit = await ledger.GetBalanceAsync(accountId, CancellationToken.None);
-        var data = new CancellationView(messageId, rolled.ToApiName(), canceledNow, all.Count - canceledNow, notCanceled);
-        return ApiOutcome.Success(StatusCodes.Status200OK, ApiEnvelope.Ok(data, $"{messageId} Deleted", credit));
+        return ApiOutcome.Success(StatusCodes.Status200OK, new CancellationEnvelope(
+            canceledNumbers, true, $"{messageId} Deleted", ApiEnvelope.Money(credit), null,
+            rolled.ToApiName(), canceledNow, all.Count - canceledNow, notCanceled));
     }
 
     /// <summary>
@@ -244,5 +247,17 @@ public sealed partial class MessageCanceller(
     private partial void LogCanceled(string messageId, string accountId, int canceled, int kept);
 }
 
-/// <summary>What a cancellation did: how many recipients were canceled and which (first 100) were already sent.</summary>
-public sealed record CancellationView(string Id, string State, int Canceled, int NotCanceled, IReadOnlyList<RecipientSummaryView> NotCanceledRecipients);
+/// <summary>
+/// The answer of <c>DELETE /messages/{id}</c>: seed 003's envelope with <c>data</c> the numbers whose sending was
+/// cancelled, then the message's state, how many were cancelled or not, and (at most 100) of those not cancelled.
+/// </summary>
+public sealed record CancellationEnvelope(
+    IReadOnlyList<string> Data,
+    bool Success,
+    string Message,
+    string? Credit,
+    int? Error,
+    string State,
+    int Canceled,
+    int NotCanceled,
+    IReadOnlyList<RecipientSummaryView> NotCanceledRecipients);

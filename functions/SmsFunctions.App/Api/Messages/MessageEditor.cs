@@ -330,9 +330,9 @@ public sealed class MessageEditor(
 
         await accounts.SetBlockedAsync(account.Id, true, $"Message {message.Id} was blocked: {plan.Policy.Reason}", CancellationToken.None);
         var view = MessageViews.From(current);
-        return ApiOutcome.Success(StatusCodes.Status200OK, new ApiEnvelope<MessageView>(view, false,
+        return ApiOutcome.Success(StatusCodes.Status200OK, ApiEnvelope.Failed(view,
             $"Message blocked by the content policy: {plan.Policy.Reason} A penalty was charged and the account is blocked until an administrator unblocks it.",
-            TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked));
+            TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked, StatusCodes.Status200OK));
     }
 
     /// <summary>
@@ -374,7 +374,7 @@ public sealed class MessageEditor(
             }
 
             await service.NotifyAsync(new AcceptedMessage(accountId, messageId, dueAt, band, message.RecipientCount), CancellationToken.None);
-            return await UpdatedAsync(accountId, message, CancellationToken.None, scheduled ? "Transaction closed: Message Scheduled" : "Transaction closed: Message Queued");
+            return await UpdatedAsync(accountId, message, CancellationToken.None);
         }
 
         return ApiOutcome.Fail(Conflict(messageId, "The message kept changing; retry."));
@@ -409,6 +409,7 @@ public sealed class MessageEditor(
         return null;
     }
 
+    /// <summary>Seed 003: a PUT answers the message as an object, "Updated".</summary>
     private async Task<ApiOutcome> UpdatedAsync(string accountId, MessageEntity message, CancellationToken cancellationToken, string text = "Updated")
     {
         var counts = await recipients.CountByStateAsync(message.Id, cancellationToken);

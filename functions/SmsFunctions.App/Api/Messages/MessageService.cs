@@ -39,8 +39,14 @@ public sealed partial class MessageService(
     SmsFunctions.Storage.Inbound.OptOutStore optOuts,
     ILogger<MessageService> logger)
 {
+    /// <summary>
+    /// Validates, prices, charges and stores a send. <paramref name="minimumCreditPerPart"/> (seed 002's
+    /// <c>/WW-messages</c>): the account must hold at least this much per message part before a send (not a dry run).
+    /// </summary>
     /// <param name="bypassOptOut">Send even to numbers on the opt-out list: only the confirmation of a STOP.</param>
-    public async Task<ApiOutcome> SubmitAsync(string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken, SubmitAttempt? attempt = null, bool bypassOptOut = false)
+    public async Task<ApiOutcome> SubmitAsync(
+        string accountId, SendRequest request, RequestFields fields, CancellationToken cancellationToken, SubmitAttempt? attempt = null,
+        decimal minimumCreditPerPart = 0m, bool bypassOptOut = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(fields);
@@ -99,6 +105,17 @@ public sealed partial class MessageService(
         if (account.Blocked)
         {
             return ApiOutcome.Fail(AccountBlocked(account));
+        }
+
+        if (minimumCreditPerPart > 0 && attempt is not { Resumed: true })
+        {
+            // A threshold, not a charge: the debit below still guards the balance atomically.
+            var required = minimumCreditPerPart * Math.Max(1, plan.MessageCount);
+            var available = await ledger.GetBalanceAsync(accountId, cancellationToken) ?? 0m;
+            if (available < required)
+            {
+                return ApiOutcome.Fail(BelowMinimumCredit(required, available, minimumCreditPerPart, plan.MessageCount, priceList.Currency));
+            }
         }
 
         var shardDigit = RecipientKeys.ShardDigitFor(plan.Recipients.Count);
@@ -188,13 +205,8 @@ public sealed partial class MessageService(
         {
             SmartReplacements = MessageViews.Replacements(plan),
         };
-        var text = initial switch
-        {
-            RecipientState.Draft => "Transaction opened",
-            RecipientState.Scheduled => "Message Scheduled",
-            _ => "Message Queued",
-        };
-        return ApiOutcome.Success(StatusCodes.Status201Created, ApiEnvelope.Ok(result, text, balance), $"/api/messages/{message.Id}");
+        // Seed 003 answers every accepted send "Message Queued", scheduled or in an open transaction alike (the state says which).
+        return ApiOutcome.Success(StatusCodes.Status201Created, ApiEnvelope.Ok(result, "Message Queued", balance), $"/api/messages/{message.Id}");
     }
 
     /// <summary>Inserts the message row; when it is there already (a lost answer, or an earlier attempt of this request),
@@ -249,9 +261,9 @@ public sealed partial class MessageService(
         await accounts.SetBlockedAsync(account.Id, true, $"Message {messageId} was blocked: {plan.Policy.Reason}", CancellationToken.None);
         LogBlocked(messageId, account.Id, plan.Policy.Term ?? string.Empty, penalty);
         var view = MessageViews.From(message, RecipientStateCounts.Of(RecipientState.Blocked, rows.Count), currency: plan.Currency);
-        var envelope = new ApiEnvelope<MessageView>(view, false,
+        var envelope = ApiEnvelope.Failed(view,
             $"Message blocked by the content policy: {plan.Policy.Reason} A penalty of {penalty.ToString(CultureInfo.InvariantCulture)} was charged and the account is blocked until an administrator unblocks it.",
-            TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked);
+            TableValues.Money(taken.Balance), ErrorCodes.ContentBlocked, StatusCodes.Status201Created);
         return ApiOutcome.Success(StatusCodes.Status201Created, envelope, $"/api/messages/{messageId}");
     }
 
@@ -267,6 +279,19 @@ public sealed partial class MessageService(
             ["available"] = debit.Balance,
             ["shortfall"] = debit.Shortfall,
             ["currency"] = currency,
+        });
+
+    internal static IResult BelowMinimumCredit(decimal required, decimal available, decimal perPart, int parts, string currency) => ApiProblem.Create(
+        StatusCodes.Status402PaymentRequired, ApiErrorCodes.InsufficientCredit, "Not enough credit.",
+        string.Create(CultureInfo.InvariantCulture, $"Sending here needs a credit of at least {required} {currency} ({perPart} per part × {parts} parts); the account has {available}. Top up at least {required - available}."),
+        new Dictionary<string, object?>
+        {
+            ["required"] = required,
+            ["available"] = available,
+            ["shortfall"] = required - available,
+            ["currency"] = currency,
+            ["minimumCreditPerPart"] = perPart,
+            ["messageCount"] = parts,
         });
 
     internal static IResult PlanProblem(RequestFields fields, SendPlan? plan)

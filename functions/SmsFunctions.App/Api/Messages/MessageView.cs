@@ -62,6 +62,10 @@ public sealed record MessageView
 
     public DateTimeOffset? ScheduledAt { get; init; }
 
+    /// <summary>Seed 003's name for <see cref="ScheduledAt"/>, echoed so its clients read back what they sent.</summary>
+    [JsonPropertyName("timestamp_send")]
+    public DateTimeOffset? TimestampSend => ScheduledAt;
+
     public int? ValidityPeriod { get; init; }
 
     public DateTimeOffset? ValidUntil { get; init; }

@@ -22,30 +22,53 @@ public static class MessagesApi
 
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/messages").WithTags("Messages");
+        var group = endpoints.MapGroup("/messages").WithTags("Messages (Gateway SMS 1.0.0)");
         group.MapPost("/", SendMessage).RequireAuthorization(SmsPolicies.Send).WithName("SendMessage")
             .WithSummary("Send an SMS to one or more recipients")
-            .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status201Created)
-            .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status200OK)
-            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422);
-        group.MapGet("/", ListMessages).RequireAuthorization(SmsPolicies.Read).WithName("ListMessages").WithSummary("The account's messages, newest first");
-        group.MapGet("/{id}", GetMessage).RequireAuthorization(SmsPolicies.Read).WithName("GetMessage").WithSummary("One message");
+            .Produces<ApiEnvelope<IReadOnlyList<MessageView>>>(StatusCodes.Status201Created)
+            .Produces<ApiEnvelope<IReadOnlyList<MessageView>>>(StatusCodes.Status200OK)
+            .ProducesErrors(400, 402, 403, 409, 413, 415, 422);
+        group.MapGet("/", ListMessages).RequireAuthorization(SmsPolicies.Read).WithName("ListMessages").WithSummary("The account's messages, newest first")
+            .Produces<PagedEnvelope<MessageView>>(StatusCodes.Status200OK).ProducesErrors(400, 403);
+        group.MapGet("/{id}", GetMessage).RequireAuthorization(SmsPolicies.Read).WithName("GetMessage").WithSummary("One message")
+            .Produces<ApiEnvelope<IReadOnlyList<MessageView>>>(StatusCodes.Status200OK).ProducesErrors(403, 404);
         group.MapPut("/{id}", UpdateMessage).RequireAuthorization(SmsPolicies.Send).WithName("UpdateMessage")
             .WithSummary("Add recipients or change scheduledAt while a transaction is open; close it with transaction: false")
-            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
+            .Produces<ApiEnvelope<MessageView>>(StatusCodes.Status200OK)
+            .ProducesErrors(400, 402, 403, 404, 409, 413, 415, 422);
         group.MapDelete("/{id}", CancelMessage).RequireAuthorization(SmsPolicies.Cancel).WithName("CancelMessage")
-            .WithSummary("Cancel what has not been handed to a carrier (no refund)");
-        group.MapGet("/{id}/recipients", ListRecipients).RequireAuthorization(SmsPolicies.Read).WithName("ListRecipients");
-        group.MapGet("/{id}/recipients/{number}", GetRecipient).RequireAuthorization(SmsPolicies.Read).WithName("GetRecipient");
+            .WithSummary("Cancel what has not been handed to a carrier (no refund)")
+            .Produces<CancellationEnvelope>(StatusCodes.Status200OK).ProducesErrors(403, 404, 409);
+        group.MapGet("/{id}/recipients", ListRecipients).RequireAuthorization(SmsPolicies.Read).WithName("ListRecipients")
+            .Produces<PagedEnvelope<RecipientView>>(StatusCodes.Status200OK).ProducesErrors(400, 403, 404);
+        group.MapGet("/{id}/recipients/{number}", GetRecipient).RequireAuthorization(SmsPolicies.Read).WithName("GetRecipient")
+            .Produces<ApiEnvelope<IReadOnlyList<RecipientView>>>(StatusCodes.Status200OK).ProducesErrors(400, 403, 404);
         return endpoints;
     }
 
-    public static async Task<IResult> SendMessage(
+    public static Task<IResult> SendMessage(
         HttpContext context, ClaimsPrincipal user, MessageService service, IdempotencyStore idempotency, IOptions<ApiOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
+        => SubmitAsync(context, user, service, idempotency, options.Value, json.Value.SerializerOptions, AsSeed003, string.Empty, 0m, cancellationToken);
+
+    /// <summary>Seed 003 answers a sent message as <c>data: [message]</c>.</summary>
+    private static ApiOutcome AsSeed003(ApiOutcome outcome)
+        => outcome is { IsSuccess: true, Envelope: ApiEnvelope<MessageView> envelope } ? outcome with { Envelope = envelope.AsList() } : outcome;
+
+    /// <summary>
+    /// A send on either contract: reads the body, honours <c>Idempotency-Key</c> and submits; <paramref name="shape"/>
+    /// turns the service's answer into the contract's. <paramref name="keyScope"/> keeps one contract's key from
+    /// replaying the other contract's answer (it is a different request).
+    /// </summary>
+    internal static async Task<IResult> SubmitAsync(
+        HttpContext context, ClaimsPrincipal user, MessageService service, IdempotencyStore idempotency, ApiOptions options,
+        JsonSerializerOptions json, Func<ApiOutcome, ApiOutcome> shape, string keyScope, decimal minimumCreditPerPart, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(shape);
         var accountId = user.AccountIdOf()!;
-        var (document, bytes, problem) = await JsonBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes);
+        var (document, bytes, problem) = await JsonBody.ReadAsync(context.Request, options.MaxRequestBodyBytes);
         if (problem is not null)
         {
             return problem;
@@ -60,7 +83,7 @@ public static class MessagesApi
                     new FieldError(ApiErrorCodes.InvalidIdempotencyKey, "Idempotency-Key", "The Idempotency-Key header must be 1 to 255 printable characters."));
             }
 
-            var requestHash = key.Length > 0 ? TableValues.Sha256Hex(bytes) : string.Empty;
+            var requestHash = key.Length > 0 ? keyScope + TableValues.Sha256Hex(bytes) : string.Empty;
             SubmitAttempt? attempt = null;
             if (key.Length > 0)
             {
@@ -89,10 +112,10 @@ public static class MessagesApi
             try
             {
                 var fields = new RequestFields();
-                var request = SendRequestReader.Read(document!.RootElement, fields, options.Value.MaxRecipientsPerRequest);
-                outcome = request is null
-                    ? ApiOutcome.Fail(TooManyRecipients(options.Value.MaxRecipientsPerRequest))
-                    : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt);
+                var request = SendRequestReader.Read(document!.RootElement, fields, options.MaxRecipientsPerRequest);
+                outcome = shape(request is null
+                    ? ApiOutcome.Fail(TooManyRecipients(options.MaxRecipientsPerRequest))
+                    : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt, minimumCreditPerPart));
             }
             catch
             {
@@ -118,7 +141,7 @@ public static class MessagesApi
                 return outcome.ToResult();
             }
 
-            var body = JsonSerializer.SerializeToUtf8Bytes(outcome.Envelope, json.Value.SerializerOptions);
+            var body = JsonSerializer.SerializeToUtf8Bytes(outcome.Envelope, json);
             await idempotency.CompleteAsync(accountId, key, requestHash, outcome.Status, body, CancellationToken.None);
             if (outcome.Location is not null)
             {
@@ -131,6 +154,21 @@ public static class MessagesApi
 
     public static async Task<IResult> ListMessages(
         ClaimsPrincipal user, MessageStore messages, CreditLedger ledger, string? state, string? from, string? to,
+        string? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var (page, problem) = await ReadPageAsync(user, messages, state, from, to, pageSize, continuationToken, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var credit = await ledger.GetBalanceAsync(user.AccountIdOf()!, cancellationToken);
+        return TypedResults.Ok(new PagedEnvelope<MessageView>(page!.Items, true, ApiEnvelope.Results(page.Items.Count), Money(credit), null, page.ContinuationToken));
+    }
+
+    /// <summary>A page of the caller's messages (both contracts), or the problem with the query.</summary>
+    internal static async Task<(MessageViewPage? Page, IResult? Problem)> ReadPageAsync(
+        ClaimsPrincipal user, MessageStore messages, string? state, string? from, string? to,
         string? pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         var accountId = user.AccountIdOf()!;
@@ -159,23 +197,35 @@ public static class MessagesApi
 
         if (errors.Count > 0)
         {
-            return ApiProblem.Validation(StatusCodes.Status400BadRequest, errors);
+            return (null, ApiProblem.Validation(StatusCodes.Status400BadRequest, errors));
         }
 
         var page = await messages.ListAsync(accountId, new MessageQuery(stateName, createdFrom, createdTo), size, azureToken, cancellationToken);
-        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
-        var data = page.Items.Select(m => MessageViews.From(m)).ToList();
-        return TypedResults.Ok(new PagedEnvelope<MessageView>(data, true, Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
+        return (new MessageViewPage([.. page.Items.Select(m => MessageViews.From(m))], ContinuationTokens.Encode(page.ContinuationToken)), null);
     }
 
     public static async Task<IResult> GetMessage(
         string id, ClaimsPrincipal user, MessageStore messages, RecipientStore recipients, CreditLedger ledger, CancellationToken cancellationToken)
     {
         var accountId = user.AccountIdOf()!;
+        var view = await ReadMessageAsync(accountId, id, messages, recipients, cancellationToken);
+        if (view is null)
+        {
+            return NotFound(id);
+        }
+
+        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(view, "1 Result", credit).AsList());
+    }
+
+    /// <summary>One message of the account with its recipients per state (both contracts), or null.</summary>
+    internal static async Task<MessageView?> ReadMessageAsync(
+        string accountId, string id, MessageStore messages, RecipientStore recipients, CancellationToken cancellationToken)
+    {
         var message = await messages.GetAsync(accountId, id, cancellationToken);
         if (message is null)
         {
-            return NotFound(id);
+            return null;
         }
 
         RecipientStateCounts? counts = null;
@@ -188,8 +238,7 @@ public static class MessagesApi
             counts = MessageJson.Counts(stored);
         }
 
-        var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
-        return TypedResults.Ok(ApiEnvelope.Ok(MessageViews.From(message, counts), "1 Result", credit));
+        return MessageViews.From(message, counts);
     }
 
     public static async Task<IResult> UpdateMessage(
@@ -261,7 +310,7 @@ public static class MessagesApi
         var page = await recipients.ListAsync(id, size, azureToken, stateName, cancellationToken);
         var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
         var data = page.Items.Select(RecipientView.From).ToList();
-        return TypedResults.Ok(new PagedEnvelope<RecipientView>(data, true, Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
+        return TypedResults.Ok(new PagedEnvelope<RecipientView>(data, true, ApiEnvelope.Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
     }
 
     public static async Task<IResult> GetRecipient(
@@ -295,7 +344,7 @@ public static class MessagesApi
         }
 
         var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
-        return TypedResults.Ok(ApiEnvelope.Ok(RecipientView.From(recipient), "1 Result", credit));
+        return TypedResults.Ok(ApiEnvelope.Ok(RecipientView.From(recipient), "1 Result", credit).AsList());
     }
 
     public static IResult NotFound(string id) => ApiProblem.Create(StatusCodes.Status404NotFound, ApiErrorCodes.MessageNotFound,
@@ -337,8 +386,6 @@ public static class MessagesApi
         return null;
     }
 
-    private static string Results(int count) => count == 1 ? "1 Result" : string.Create(CultureInfo.InvariantCulture, $"{count} Results");
-
     private static string? Money(decimal? amount) => amount is { } a ? TableValues.Money(a) : null;
 
     private static string Clip(string id) => id.Length <= 40 ? id : id[..40] + "…";
@@ -354,6 +401,9 @@ public static class MessagesApi
         }
     }
 }
+
+/// <summary>A page of messages and the token of the next (null on the last).</summary>
+public sealed record MessageViewPage(IReadOnlyList<MessageView> Items, string? ContinuationToken);
 
 /// <summary>The envelope of a page: seed-003 fields plus <c>continuationToken</c> (null on the last page).</summary>
 public sealed record PagedEnvelope<T>(IReadOnlyList<T> Data, bool Success, string Message, string? Credit, object? Error, string? ContinuationToken);

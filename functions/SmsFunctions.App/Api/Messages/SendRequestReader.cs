@@ -8,8 +8,9 @@ namespace SmsFunctions.App.Api.Messages;
 
 /// <summary>
 /// Reads both seed request shapes into a <see cref="SendRequest"/>: <c>recipient</c>/<c>recipients</c> as a string,
-/// an array of strings, or objects <c>{number, fields}</c> (also <c>{numero, campi}</c>); <c>body</c>/<c>message</c>;
-/// <c>test</c>/<c>dryRun</c>; <c>scheduledAt</c>/<c>timestamp_send</c>. Unknown properties are ignored. Every
+/// an array of strings, or objects <c>{number, fields}</c> (also <c>{numero, campi}</c>); <c>body</c>/<c>message</c>/<c>corpo</c>;
+/// <c>test</c>/<c>dryRun</c>; <c>scheduledAt</c>/<c>timestamp_send</c> (ISO 8601 or Unix seconds). Names match in any
+/// case (<see cref="RequestFields.Find"/>). Unknown properties are ignored. Every
 /// problem is collected in <see cref="RequestFields"/>.
 /// </summary>
 public static class SendRequestReader
@@ -39,7 +40,7 @@ public static class SendRequestReader
         return new SendRequest
         {
             Sender = fields.Text(root, string.Empty, "sender"),
-            Body = fields.Text(root, string.Empty, "body", "message"),
+            Body = fields.Text(root, string.Empty, "body", "message", "corpo"),
             Recipients = recipients,
             Priority = fields.Number(root, string.Empty, "priority"),
             Type = ReadType(root, fields),

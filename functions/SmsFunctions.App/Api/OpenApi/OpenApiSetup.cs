@@ -3,23 +3,56 @@ using Microsoft.OpenApi;
 
 namespace SmsFunctions.App.Api.OpenApi;
 
-/// <summary>The OpenAPI document (<c>/api/openapi/v1.json</c>): bearer security and the seed request examples.</summary>
+/// <summary>
+/// The OpenAPI documents, one per contract: <c>/api/openapi/v1.json</c> ("Gateway SMS 1.0.0" on <c>/api/messages</c>, plus
+/// accounts, tokens and admin) and <c>/api/openapi/ww.json</c> ("SMS Worldwide" on <c>/api/WW-messages</c>); bearer
+/// security, the seed request examples and the error schema (problem and envelope, with the error numbers).
+/// </summary>
 public static class OpenApiSetup
 {
     public const string DocumentName = "v1";
+    public const string WorldwideDocument = "ww";
     public const string RoutePattern = "/api/openapi/{documentName}.json";
 
     private static readonly HashSet<string> JsonBodyEndpoints =
-        ["SendMessage", "UpdateMessage", "CreateAccount", "TopUpAccount", "CreateToken", "AddForbiddenTerm"];
+        ["SendMessage", "UpdateMessage", "CreateAccount", "TopUpAccount", "CreateToken", "AddForbiddenTerm", "WorldwideSendMessage"];
 
     public static IServiceCollection AddSmsOpenApi(this IServiceCollection services)
     {
-        services.AddOpenApi(DocumentName, options =>
+        services.AddOpenApi(DocumentName, options => Configure(options, "SmsFunctions API (Gateway SMS 1.0.0)",
+            "Send SMS, follow their delivery, and manage tokens: the \"Gateway SMS 1.0.0\" contract, its envelope {data, success, message, credit, error}. Authenticate with 'Authorization: Bearer <token>'.",
+            d => d.GroupName is null or DocumentName));
+        services.AddOpenApi(WorldwideDocument, options => Configure(options, "SmsFunctions API (SMS Worldwide)",
+            "The \"SMS Worldwide\" contract: POST /WW-messages answers the bare message object. Authenticate with 'Authorization: Bearer <token>'.",
+            d => d.GroupName == WorldwideDocument));
+        return services;
+    }
+
+    /// <summary>The error numbers, for the documents' descriptions (the same table as the README's).</summary>
+    private static string ErrorTable()
+        => "\n\nEvery error is a problem (application/problem+json) and the envelope: data null, success false, message the detail, "
+           + "credit when the caller is known, error the number of its code:\n\n| error | code |\n|---|---|\n"
+           + string.Concat(Common.ApiErrorNumbers.Table.OrderBy(p => p.Value).Select(p => $"| {p.Value} | {p.Key} |\n"));
+
+    private static void Configure(OpenApiOptions options, string title, string description, Func<Microsoft.AspNetCore.Mvc.ApiExplorer.ApiDescription, bool> include)
+    {
         {
+            options.ShouldInclude = include;
+
+            // Some error codes add members of their own (required, shortfall, invalidRecipients …): the error schema says so.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(Common.ApiErrorBody))
+                {
+                    schema.AdditionalProperties = new OpenApiSchema();
+                }
+
+                return Task.CompletedTask;
+            });
             options.AddDocumentTransformer((document, _, _) =>
             {
-                document.Info.Title = "SmsFunctions API";
-                document.Info.Description = "Send SMS, follow their delivery, and manage tokens. Authenticate with 'Authorization: Bearer <token>'.";
+                document.Info.Title = title;
+                document.Info.Description = description + ErrorTable();
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes["bearerAuth"] = new OpenApiSecurityScheme
@@ -37,6 +70,7 @@ public static class OpenApiSetup
                 var name = context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName;
                 var examples = name switch
                 {
+                    "WorldwideSendMessage" => new Dictionary<string, string> { ["seed002"] = SeedExamples.Seed002 },
                     "SendMessage" => new Dictionary<string, string>
                     {
                         ["seed002"] = SeedExamples.Seed002,
@@ -68,7 +102,6 @@ public static class OpenApiSetup
 
                 return Task.CompletedTask;
             });
-        });
-        return services;
+        }
     }
 }
