@@ -60,7 +60,8 @@ public static class PipelineExtensions
                     ConnectCallback = CallbackTargetGuard.ConnectCallback(() => options.CurrentValue.AllowPrivateNetworks),
                 };
             })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddCallbackAttemptTimeout();
 
         // The functions, with the names and schedules of FunctionDefinitions/*/function.json.
         services.AddQueueFunction<DispatchHandler>("DispatchHigh", QueueNames.DispatchHigh);
