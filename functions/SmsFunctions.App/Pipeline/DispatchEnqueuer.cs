@@ -65,7 +65,7 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
         }
 
         // What was just written is what dispatch needs: keep it, so the dispatch of this message reads nothing.
-        if (message.Message is { } row && row.ETag != default) { headers.Set(row.Copy()); }
+        if (message.Message is { } row && row.ETag != default) { headers.Set(row); }
         if (message.Recipients is { } rows && message.RecipientCount <= Math.Max(1, options.CurrentValue.ChunkSize)) { accepted.Add(message.MessageId, rows); }
 
         if (message.RecipientCount > Math.Max(1, options.CurrentValue.ChunkSize))
