@@ -29,8 +29,11 @@ param kannelPassword string = ''
 @description('Secret (16+ characters) that signs our ids inside Kannel\'s dlr-url, stored in Key Vault; needed when Kannel is used.')
 param kannelReceiptSecret string = ''
 
-@description('Carrier used when no routing rule matches (Sms:Routing:DefaultCarrier).')
-param defaultCarrier string = 'Sandbox'
+// Deliberately without a default: the Sandbox charges and reports DELIVERED without sending anything, which a
+// deployment must choose knowingly (a demo), never get by leaving a setting out.
+@allowed(['Kannel', 'Sandbox'])
+@description('Carrier used when no routing rule matches (Sms:Routing:DefaultCarrier). Kannel sends real SMS (set the Kannel parameters); Sandbox sends nothing and reports DELIVERED.')
+param defaultCarrier string
 
 @description('Kannel sendsms endpoint, e.g. https://kannel.example.net:13013/cgi-bin/sendsms; empty disables Kannel.')
 param kannelSendSmsUrl string = ''
@@ -139,6 +142,7 @@ module rbac 'modules/rbac.bicep' = {
     serviceBusNamespaceName: serviceBus.outputs.name
     keyVaultName: keyVault.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    queueNames: queueNames
   }
 }
 

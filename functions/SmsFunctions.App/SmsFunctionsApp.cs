@@ -36,6 +36,7 @@ public static class SmsFunctionsApp
 
         // Services: telemetry, problem details, storage, then each feature.
         builder.AddSmsTelemetry();
+        builder.Services.AddKeyVaultReferenceCheck(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddTableStorage(builder.Configuration);

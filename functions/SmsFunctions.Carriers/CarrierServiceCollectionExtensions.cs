@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using SmsFunctions.Carriers.Kannel;
 using SmsFunctions.Carriers.Routing;
 using SmsFunctions.Carriers.Sandbox;
+using Polly;
 
 namespace SmsFunctions.Carriers;
 
@@ -39,7 +41,9 @@ public static class CarrierServiceCollectionExtensions
             sp.GetRequiredService<IOptions<KannelCarrierOptions>>().Value.ReceiptSecret, sp.GetRequiredService<TimeProvider>()));
         if (!string.IsNullOrWhiteSpace(configuration[$"{KannelCarrierOptions.SectionName}:{nameof(KannelCarrierOptions.SendSmsUrl)}"]))
         {
-            services.AddHttpClient(KannelCarrier.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            services.AddHttpClient(KannelCarrier.HttpClientName)
+                // The whole call, answer body included, is bounded by every attempt's limit together.
+                .ConfigureHttpClient((sp, client) => client.Timeout = KannelCarrier.AttemptTimeout(sp.GetRequiredService<IOptionsMonitor<KannelCarrierOptions>>().CurrentValue) * (KannelCarrier.ConnectRetries + 1))
                 .ConfigurePrimaryHttpMessageHandler(() => SendOnce.Guard(new SocketsHttpHandler
                 {
                     // ~32 concurrent dispatchers on keep-alive connections; recycled so DNS changes are seen.
@@ -48,9 +52,30 @@ public static class CarrierServiceCollectionExtensions
                     PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                     ConnectTimeout = TimeSpan.FromSeconds(5),
                 }))
-                // A sendsms has no idempotency key: never re-sent by the handler, and a failure after writing is "unknown".
+                .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+                // Outermost: one attempt record for the request and all its retries below. A sendsms has no idempotency
+                // key: never re-sent once written to a connection, and a failure after writing is "unknown".
                 .AddHttpMessageHandler(SendOnce.Tracker)
-                .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+                .AddResilienceHandler("kannel-sendsms", (pipeline, context) =>
+                {
+                    var options = context.ServiceProvider.GetRequiredService<IOptionsMonitor<KannelCarrierOptions>>();
+                    pipeline
+                        // Only a request that never reached Kannel is retried here: past that Kannel may have queued
+                        // the SMS and has no idempotency key. Throttling and fallback are the router's.
+                        .AddRetry(new HttpRetryStrategyOptions
+                        {
+                            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException e
+                                && KannelCarrier.NeverReachedKannel(e, args.Context.GetRequestMessage())),
+                            MaxRetryAttempts = KannelCarrier.ConnectRetries,
+                            Delay = TimeSpan.FromMilliseconds(100),
+                            BackoffType = DelayBackoffType.Exponential,
+                            UseJitter = true,
+                        })
+                        .AddTimeout(new HttpTimeoutStrategyOptions
+                        {
+                            TimeoutGenerator = _ => ValueTask.FromResult(KannelCarrier.AttemptTimeout(options.CurrentValue)),
+                        });
+                });
             services.TryAddSingleton<KannelCarrier>();
             services.AddSingleton<ICarrier>(sp => sp.GetRequiredService<KannelCarrier>());
         }

@@ -4,7 +4,7 @@ namespace SmsFunctions.Queues;
 public static class QueueMessageProperties
 {
     /// <summary>Deliveries before the message was re-sent (see <see cref="OutgoingQueueMessage.PriorDeliveries"/>):
-    /// a Service Bus application property (a custom header on a single REST send, <c>UserProperties</c> in a batch,
+    /// a Service Bus application property (<c>ServiceBusMessage.ApplicationProperties</c> when sent,
     /// <c>Metadata.ApplicationProperties</c> in a host invocation).</summary>
     public const string PriorDeliveries = "SmsPriorDeliveries";
 

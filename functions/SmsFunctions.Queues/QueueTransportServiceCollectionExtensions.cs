@@ -1,5 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
+using Azure.Messaging.ServiceBus;
+using Azure.Messaging.ServiceBus.Administration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +19,7 @@ public enum QueueTransportKind
     /// <summary>Azure Storage Queues (Azurite locally): send and receive; the local runtime's listeners receive.</summary>
     StorageQueues,
 
-    /// <summary>Azure Service Bus: send only, through the REST API; the Functions host receives.</summary>
+    /// <summary>Azure Service Bus: send only, through the SDK; the Functions host receives.</summary>
     ServiceBus,
 }
 
@@ -30,7 +32,6 @@ public static class QueueTransportServiceCollectionExtensions
     public const string StorageConnectionStringKey = "Sms:Storage:ConnectionString";
     public const string StorageQueueServiceUriKey = "Sms:Storage:QueueServiceUri";
     public const string DefaultConnectionString = "UseDevelopmentStorage=true";
-    public const string ServiceBusHttpClientName = "SmsFunctions.Queues.ServiceBus";
 
     /// <summary>
     /// Registers <see cref="IQueueSender"/> (and, for Storage Queues, <see cref="IQueueReceiver"/>) for the transport
@@ -141,36 +142,39 @@ public static class QueueTransportServiceCollectionExtensions
                     options.FullyQualifiedNamespace = ServiceBusTransportOptions.NormalizeNamespace(ns);
                 }
             })
-            .Validate(options => options.EndpointOverride is not null || IsHostName(options.FullyQualifiedNamespace),
-                $"Service Bus transport needs {ServiceBusNamespaceKey} (e.g. 'mybus.servicebus.windows.net').")
+            .Validate(options => !string.IsNullOrWhiteSpace(options.ConnectionString) || IsHostName(options.FullyQualifiedNamespace),
+                $"Service Bus transport needs {ServiceBusNamespaceKey} (e.g. 'mybus.servicebus.windows.net') or {ServiceBusSection}:ConnectionString.")
             .Validate(options => options.MaxAttempts is >= 1 and <= 20, $"{ServiceBusSection}:MaxAttempts must be 1–20.")
-            .Validate(options => options.MaxBatchCount is >= 1 and <= 100 && options.MaxBatchBytes >= 1024,
-                $"{ServiceBusSection}:MaxBatchCount must be 1–100 and MaxBatchBytes at least 1024.")
-            .Validate(options => options.AttemptTimeout > TimeSpan.Zero && options.BaseRetryDelay >= TimeSpan.Zero && options.MaxRetryDelay >= TimeSpan.Zero,
-                $"{ServiceBusSection}: AttemptTimeout must be positive and retry delays not negative.")
+            .Validate(options => options.MaxBatchCount >= 1, $"{ServiceBusSection}:MaxBatchCount must be at least 1.")
+            .Validate(options => options.AttemptTimeout > TimeSpan.Zero && options.AttemptTimeout <= TimeSpan.FromHours(1)
+                    && options.BaseRetryDelay >= TimeSpan.FromMilliseconds(1) && options.BaseRetryDelay <= TimeSpan.FromMinutes(5)
+                    && options.MaxRetryDelay >= TimeSpan.Zero,
+                $"{ServiceBusSection}: AttemptTimeout must be positive and at most 1 hour, BaseRetryDelay 1 ms–5 minutes, MaxRetryDelay not negative.")
             .ValidateOnStart();
 
-        services.AddHttpClient(ServiceBusHttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan) // per-attempt timeouts are the sender's
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan); // the sender is a singleton; DNS changes are handled by PooledConnectionLifetime
-
-        services.TryAddSingleton(sp => new ServiceBusRestSender(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(ServiceBusHttpClientName),
-            sp.GetRequiredService<TokenCredential>(),
-            sp.GetRequiredService<IOptions<ServiceBusTransportOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILogger<ServiceBusRestSender>>()));
-        services.TryAddSingleton<IQueueSender>(sp => sp.GetRequiredService<ServiceBusRestSender>());
+        // One client (one AMQP connection) per process, for sends and dead-letter reads alike; the host disposes it.
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ServiceBusTransportOptions>>().Value;
+            return string.IsNullOrWhiteSpace(options.ConnectionString)
+                ? new ServiceBusClient(options.FullyQualifiedNamespace, sp.GetRequiredService<TokenCredential>(), options.ToClientOptions())
+                : new ServiceBusClient(options.ConnectionString, options.ToClientOptions());
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ServiceBusTransportOptions>>().Value;
+            return string.IsNullOrWhiteSpace(options.ConnectionString)
+                ? new ServiceBusAdministrationClient(options.FullyQualifiedNamespace, sp.GetRequiredService<TokenCredential>())
+                : new ServiceBusAdministrationClient(options.ConnectionString);
+        });
+        services.TryAddSingleton<ServiceBusQueueSender>();
+        services.TryAddSingleton<IQueueSender>(sp => sp.GetRequiredService<ServiceBusQueueSender>());
 
         // Given-up messages are recorded on the app's storage account (Sms:Storage:QueueServiceUri in Azure); the
         // broker's own dead-letter queues are a second source.
         AddStorageQueueOptions(services, configuration);
         AddPoisonQueues(services);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeadLetterSource, ServiceBusDeadLetterQueue>(sp => new ServiceBusDeadLetterQueue(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(ServiceBusHttpClientName),
-            sp.GetRequiredService<ServiceBusRestSender>(),
-            sp.GetRequiredService<IOptions<ServiceBusTransportOptions>>(),
-            sp.GetService<ILogger<ServiceBusDeadLetterQueue>>())));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeadLetterSource, ServiceBusDeadLetterQueue>());
         return services;
     }
 

@@ -1,3 +1,4 @@
+using SmsFunctions.Shared;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Microsoft.Extensions.Configuration;
@@ -42,48 +43,29 @@ public static class StorageServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>How long each account SAS that replaces a connection string's key is valid; a new one replaces it
-    /// every <see cref="SasRenewal"/>, so a process that runs for months keeps working.</summary>
-    public static readonly TimeSpan SasLifetime = TimeSpan.FromDays(2);
-
-    /// <summary>How often the account SAS is made again.</summary>
-    public static readonly TimeSpan SasRenewal = TimeSpan.FromHours(12);
-
-    private static readonly List<Timer> Renewals = [];
-
     /// <summary>
-    /// A client that signs with an account SAS made from the connection string's key (and made again every
-    /// <see cref="SasRenewal"/>), instead of signing every request with the key: the SDK's shared-key policy creates
-    /// an HMAC per request and leaves it to the finalizer, which took a third of the app's CPU under load
-    /// (dotnet-trace, <c>SafeHmacCtxHandle.ReleaseHandle</c>). A connection string without a key (a SAS already) is
-    /// kept as is.
+    /// A client that signs with an account SAS made from the connection string's key, made again every
+    /// <paramref name="renewEvery"/> (default <see cref="RenewedAccountSas.Renewal"/>; see <see cref="RenewedAccountSas"/>),
+    /// instead of signing every request with the key. A connection string without a key (a SAS already) is kept as is.
     /// </summary>
     public static TableServiceClient SignedWithSas(TableServiceClient client, TableClientOptions clientOptions, TimeSpan? renewEvery = null)
     {
         ArgumentNullException.ThrowIfNull(client);
-        Uri sas;
         try
         {
-            sas = NewSas(client);
+            _ = NewSas(client, DateTimeOffset.UtcNow.Add(RenewedAccountSas.Lifetime));
         }
         catch (InvalidOperationException)
         {
             return client; // No key to make a SAS with.
         }
 
-        var credential = new Azure.AzureSasCredential(sas.Query.TrimStart('?'));
-        var every = renewEvery ?? SasRenewal;
-        lock (Renewals)
-        {
-            // Process-lifetime clients: the timers live as long as the process.
-            Renewals.Add(new Timer(_ => credential.Update(NewSas(client).Query.TrimStart('?')), null, every, every));
-        }
-
-        return new TableServiceClient(new UriBuilder(sas) { Query = string.Empty }.Uri, credential, clientOptions);
+        var (endpoint, credential) = RenewedAccountSas.Create(expiresOn => NewSas(client, expiresOn), renewEvery);
+        return new TableServiceClient(endpoint, credential, clientOptions);
     }
 
-    private static Uri NewSas(TableServiceClient keyed) => keyed.GenerateSasUri(
-        Azure.Data.Tables.Sas.TableAccountSasPermissions.All, Azure.Data.Tables.Sas.TableAccountSasResourceTypes.All, DateTimeOffset.UtcNow.Add(SasLifetime));
+    private static Uri NewSas(TableServiceClient keyed, DateTimeOffset expiresOn) => keyed.GenerateSasUri(
+        Azure.Data.Tables.Sas.TableAccountSasPermissions.All, Azure.Data.Tables.Sas.TableAccountSasResourceTypes.All, expiresOn);
 
     /// <summary>
     /// Registers the gateway's table repositories (accounts, credit ledger, tokens, idempotency keys, messages,

@@ -6,6 +6,9 @@ param serviceBusNamespaceName string
 param keyVaultName string
 param applicationInsightsName string
 
+@description('The Service Bus queues the app\'s triggers drain.')
+param queueNames string[]
+
 // Built-in role definition IDs (the same in every Azure tenant and cloud).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -13,6 +16,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
@@ -66,6 +70,28 @@ resource serviceBusRoleAssignments 'Microsoft.Authorization/roleAssignments@2022
       principalId: principalId
       principalType: 'ServicePrincipal'
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    }
+  }
+]
+
+// The scale controller reads each triggered queue's length (and the dead-letter count the app reports needs the same
+// Manage right), which Sender/Receiver do not grant; the Functions docs list Data Owner for Service Bus triggers.
+// Granted on the queues only, never on the namespace.
+resource triggeredQueues 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = [
+  for queueName in queueNames: {
+    parent: serviceBus
+    name: queueName
+  }
+]
+
+resource queueOwnerAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (queueName, i) in queueNames: {
+    name: guid(triggeredQueues[i].id, principalId, roles.serviceBusDataOwner)
+    scope: triggeredQueues[i]
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
     }
   }
 ]

@@ -91,7 +91,7 @@ public sealed partial class FunctionDefinitionTests(DeploymentPackage package)
     }
 
     [Theory]
-    [InlineData("FireScheduled", 5)]
+    [InlineData("FireScheduled", 60)]
     [InlineData("Sweep", 60)]
     public void TimerFiresAtItsInterval(string functionName, int seconds)
     {

@@ -35,4 +35,13 @@ public sealed class HostJsonTests(DeploymentPackage package)
         Assert.Equal(16, serviceBus?["maxConcurrentCalls"]?.GetValue<int>());
         Assert.Equal(TimeSpan.FromMinutes(5), TimeSpan.Parse(serviceBus?["maxAutoLockRenewalDuration"]?.GetValue<string>()!, System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    [Fact]
+    public void TheCustomHandlerServicesNotesAboutEmptyOutputsAndReturnValueAreFilteredOut()
+    {
+        // For a function without output bindings the host is answered { "Outputs": {}, "ReturnValue": null }, which
+        // hosts before 4.16 (azure-functions-host#8874) logged as two warnings per invocation, from this category
+        // only; it logs nothing else above Information.
+        Assert.Equal("Error", Host["logging"]?["logLevel"]?["Microsoft.Azure.WebJobs.Script.Workers.Http.DefaultHttpWorkerService"]?.GetValue<string>());
+    }
 }

@@ -16,6 +16,12 @@ public static class RepositoryLayout
 
     public static string FunctionAppBicep => Path.Combine(Root, "infra", "modules", "functionapp.bicep");
 
+    public static string RbacBicep => Path.Combine(Root, "infra", "modules", "rbac.bicep");
+
+    public static string MainParameters => Path.Combine(Root, "infra", "main.parameters.json");
+
+    public static string AzureYaml => Path.Combine(Root, "azure.yaml");
+
     /// <summary>The folder names under FunctionDefinitions, i.e. the function names the host will see.</summary>
     public static IReadOnlyList<string> FunctionNames() =>
         Directory.GetDirectories(FunctionDefinitions)

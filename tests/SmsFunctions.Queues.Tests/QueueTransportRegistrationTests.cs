@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -83,21 +84,21 @@ public sealed class QueueTransportRegistrationTests
     }
 
     [Fact]
-    public void Service_bus_registers_only_the_sender()
+    public async Task Service_bus_registers_only_the_sender()
     {
-        using var services = Build(Config(("Sms:Transport", "ServiceBus"), ("Sms:ServiceBus:Namespace", "mybus")), s => s.AddSingleton<TokenCredential>(new FakeTokenCredential()));
+        await using var services = Build(Config(("Sms:Transport", "ServiceBus"), ("Sms:ServiceBus:Namespace", "mybus")), s => s.AddSingleton<TokenCredential>(new FakeTokenCredential()));
 
         ValidateOnStart(services);
-        Assert.IsType<ServiceBusRestSender>(services.GetRequiredService<IQueueSender>());
+        Assert.IsType<ServiceBusQueueSender>(services.GetRequiredService<IQueueSender>());
         Assert.Null(services.GetService<IQueueReceiver>());
         Assert.Equal("mybus.servicebus.windows.net", services.GetRequiredService<IOptions<ServiceBusTransportOptions>>().Value.FullyQualifiedNamespace);
     }
 
     [Fact]
-    public void Dead_letters_are_recorded_in_poison_queues_with_either_transport_and_service_bus_adds_its_dead_letter_queues()
+    public async Task Dead_letters_are_recorded_in_poison_queues_with_either_transport_and_service_bus_adds_its_dead_letter_queues()
     {
         using var storage = Build(Config());
-        using var bus = Build(Config(("Sms:Transport", "ServiceBus"), ("Sms:ServiceBus:Namespace", "mybus")), s => s.AddSingleton<TokenCredential>(new FakeTokenCredential()));
+        await using var bus = Build(Config(("Sms:Transport", "ServiceBus"), ("Sms:ServiceBus:Namespace", "mybus")), s => s.AddSingleton<TokenCredential>(new FakeTokenCredential()));
 
         ValidateOnStart(storage);
         ValidateOnStart(bus);
@@ -125,22 +126,30 @@ public sealed class QueueTransportRegistrationTests
     }
 
     [Fact]
-    public async Task Service_bus_sender_from_di_sends_through_the_pooled_client_with_the_registered_credential()
+    public async Task One_service_bus_client_per_process_serves_the_sender_and_the_dead_letter_queue()
     {
-        await using var bus = await LoopbackServiceBus.StartAsync(Ct);
-        var credential = new FakeTokenCredential();
-        using var services = Build(
-            Config(("Sms:Transport", "ServiceBus"), ("Sms:ServiceBus:Namespace", "mybus"), ("Sms:ServiceBus:EndpointOverride", bus.BaseAddress.ToString())),
-            s => s.AddSingleton<TokenCredential>(credential));
+        await using var services = Build(Config(("Sms:Transport", "ServiceBus"), ("Sms:ServiceBus:Namespace", "mybus")), s => s.AddSingleton<TokenCredential>(new FakeTokenCredential()));
         ValidateOnStart(services);
 
-        var sender = services.GetRequiredService<IQueueSender>();
-        await sender.SendAsync(QueueNames.Callbacks, new OutgoingQueueMessage("cb-1", "{}"), Ct);
-        await sender.SendAsync(QueueNames.Callbacks, new OutgoingQueueMessage("cb-2", "{}"), Ct);
+        var client = services.GetRequiredService<ServiceBusClient>();
+        _ = services.GetRequiredService<IQueueSender>();
+        _ = services.GetServices<DeadLetters.IDeadLetterSource>().ToList();
 
-        Assert.Equal(["POST /sms-callbacks/messages HTTP/1.1", "POST /sms-callbacks/messages HTTP/1.1"], bus.Requests.Select(r => r.RequestLine));
-        Assert.All(bus.Requests, r => Assert.Equal("Bearer fake-token-1", r.Header("Authorization")));
-        Assert.Equal(1, credential.Calls);
+        Assert.Same(client, services.GetRequiredService<ServiceBusClient>());
+        Assert.Equal("mybus.servicebus.windows.net", client.FullyQualifiedNamespace);
+    }
+
+    [Fact]
+    public async Task A_service_bus_connection_string_is_used_instead_of_the_credential_when_configured()
+    {
+        const string ConnectionString = "Endpoint=sb://local-bus.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=ZmFrZQ==";
+        await using var services = Build(Config(("Sms:Transport", "ServiceBus"), ("Sms:ServiceBus:ConnectionString", ConnectionString)),
+            s => s.AddSingleton<TokenCredential>(_ => throw new InvalidOperationException("the credential must not be asked for")));
+
+        ValidateOnStart(services);
+
+        Assert.Equal("local-bus.servicebus.windows.net", services.GetRequiredService<ServiceBusClient>().FullyQualifiedNamespace);
+        Assert.NotEmpty(services.GetServices<DeadLetters.IDeadLetterSource>());
     }
 }
 

@@ -1,137 +1,123 @@
-using Microsoft.Extensions.Options;
+using Azure.Messaging.ServiceBus;
 using SmsFunctions.Queues.DeadLetters;
-using SmsFunctions.Queues.ServiceBus;
 
 namespace SmsFunctions.Queues.Tests;
 
-/// <summary>The broker's dead-letter queue through the documented REST wire format (peek-lock on
-/// <c>{queue}/$DeadLetterQueue/messages/head</c>, 201 + BrokerProperties + Location, 204 when empty; DELETE completes,
-/// PUT unlocks; the count from the queue's Atom description), against a loopback stand-in for the namespace.</summary>
-public sealed class ServiceBusDeadLetterQueueTests : IAsyncLifetime
+/// <summary>The broker's dead-letter sub-queue through the SDK, against a scripted receiver and administration client.</summary>
+public sealed class ServiceBusDeadLetterQueueTests : IAsyncDisposable
 {
     private const string Queue = QueueNames.Callbacks;
-    private LoopbackServiceBus _bus = null!;
-    private readonly HttpClient _http = new();
-    private readonly FakeTokenCredential _credential = new();
+    private static readonly DateTimeOffset Enqueued = new(1994, 11, 6, 8, 49, 37, TimeSpan.Zero);
+    private readonly FakeServiceBusClient _client = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => _bus = await LoopbackServiceBus.StartAsync(Ct);
+    public ValueTask DisposeAsync() => _client.DisposeAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        _http.Dispose();
-        await _bus.DisposeAsync();
-    }
-
-    private (ServiceBusDeadLetterQueue Dlq, ServiceBusRestSender Sender) Create()
-    {
-        var options = Options.Create(new ServiceBusTransportOptions { FullyQualifiedNamespace = "unused.servicebus.windows.net", EndpointOverride = _bus.BaseAddress, MaxAttempts = 1 });
-        var sender = new ServiceBusRestSender(_http, _credential, options);
-        return (new ServiceBusDeadLetterQueue(_http, sender, options), sender);
-    }
-
-    private ScriptedResponse Locked(string messageId, long sequence, string body) => new(201, new Dictionary<string, string>
-    {
-        ["BrokerProperties"] = $$"""{"DeliveryCount":10,"EnqueuedTimeUtc":"Sun, 06 Nov 1994 08:49:37 GMT","LockToken":"lt-{{sequence}}","MessageId":"{{messageId}}","SequenceNumber":{{sequence}},"CorrelationId":"corr-{{sequence}}"}""",
-        ["Location"] = new Uri(_bus.BaseAddress, $"{Queue}/$DeadLetterQueue/messages/{sequence}/lt-{sequence}").AbsoluteUri,
-        ["DeadLetterReason"] = "\"MaxDeliveryCountExceeded\"",
-        ["DeadLetterErrorDescription"] = "\"Message could not be consumed after 10 delivery attempts.\"",
-        ["Content-Type"] = "application/json",
-    }, body);
-
-    [Fact]
-    public async Task Replay_locks_each_dead_letter_sends_it_back_under_a_derived_id_and_completes_it()
-    {
-        var (dlq, sender) = Create();
-        using var _ = sender;
-        _bus.Script = n => n switch
+    private static ServiceBusReceivedMessage DeadLetter(string messageId, long sequence, string body) => ServiceBusModelFactory.ServiceBusReceivedMessage(
+        body: BinaryData.FromString(body),
+        messageId: messageId,
+        correlationId: "corr-" + sequence,
+        properties: new Dictionary<string, object>
         {
-            1 => Locked("cb-1", 31, """{"a":1}"""),
-            2 => ScriptedResponse.Created,        // the send to the queue
-            3 => new ScriptedResponse(200),       // DELETE: complete
-            _ => new ScriptedResponse(204),       // dead-letter queue empty
-        };
+            ["DeadLetterReason"] = "MaxDeliveryCountExceeded",
+            ["DeadLetterErrorDescription"] = "Message could not be consumed after 10 delivery attempts.",
+        },
+        deliveryCount: 10,
+        sequenceNumber: sequence,
+        enqueuedTime: Enqueued);
 
-        var result = await dlq.ReplayAsync(Queue, 10, sender, Ct);
-
-        Assert.Equal(new DeadLetterReplay(1, 0), result);
-        var requests = _bus.Requests;
-        Assert.Equal(
-            [
-                "POST /sms-callbacks/$DeadLetterQueue/messages/head?timeout=1 HTTP/1.1",
-                "POST /sms-callbacks/messages HTTP/1.1",
-                "DELETE /sms-callbacks/$DeadLetterQueue/messages/31/lt-31 HTTP/1.1",
-                "POST /sms-callbacks/$DeadLetterQueue/messages/head?timeout=1 HTTP/1.1",
-            ],
-            requests.Select(r => r.RequestLine));
-        Assert.All(requests, r => Assert.Equal("Bearer fake-token-1", r.Header("Authorization")));
-        Assert.Equal("""{"a":1}""", requests[1].Body);
-        Assert.Equal("""{"MessageId":"cb-1~d31","CorrelationId":"corr-31"}""", requests[1].Header("BrokerProperties"));
+    private ServiceBusDeadLetterQueue Create(FakeDeadLetterReceiver receiver, long? count = 0)
+    {
+        _client.DeadLetters = receiver;
+        return new ServiceBusDeadLetterQueue(_client, new FakeAdministrationClient(count));
     }
 
     [Fact]
-    public async Task A_failed_send_unlocks_the_dead_letter_and_stops()
+    public async Task Replay_sends_each_dead_letter_back_under_a_derived_id_then_completes_it()
     {
-        var (dlq, sender) = Create();
-        using var _ = sender;
-        _bus.Script = n => n switch
-        {
-            1 => Locked("cb-1", 31, "x"),
-            2 => new ScriptedResponse(403),       // the send is refused
-            _ => new ScriptedResponse(200),       // PUT: unlock
-        };
+        var receiver = new FakeDeadLetterReceiver(DeadLetter("cb-1", 31, """{"a":1}"""), DeadLetter("cb-2", 32, "two"));
+        var dlq = Create(receiver);
+        var target = new RecordingSender();
 
-        var result = await dlq.ReplayAsync(Queue, 10, sender, Ct);
+        var result = await dlq.ReplayAsync(Queue, 10, target, Ct);
+
+        Assert.Equal(new DeadLetterReplay(2, 0), result);
+        Assert.Equal([(Queue, "cb-1~d31", """{"a":1}""", "corr-31"), (Queue, "cb-2~d32", "two", "corr-32")],
+            target.Sent.Select(s => (s.Queue, s.Message.Id, s.Message.Body, s.Message.CorrelationId)));
+        Assert.Equal(["cb-1", "cb-2"], receiver.Completed.Select(m => m.MessageId));
+        var (queue, options) = Assert.Single(_client.ReceiversCreated);
+        Assert.Equal((Queue, SubQueue.DeadLetter, ServiceBusReceiveMode.PeekLock), (queue, options.SubQueue, options.ReceiveMode));
+    }
+
+    [Fact]
+    public async Task Replay_stops_at_the_limit()
+    {
+        var receiver = new FakeDeadLetterReceiver(DeadLetter("a", 1, "x"), DeadLetter("b", 2, "y"), DeadLetter("c", 3, "z"));
+        var target = new RecordingSender();
+
+        var result = await Create(receiver).ReplayAsync(Queue, 2, target, Ct);
+
+        Assert.Equal(new DeadLetterReplay(2, 0), result);
+        Assert.Equal(["a", "b"], receiver.Completed.Select(m => m.MessageId));
+    }
+
+    [Fact]
+    public async Task A_failed_send_abandons_the_dead_letter_and_stops()
+    {
+        var receiver = new FakeDeadLetterReceiver(DeadLetter("cb-1", 31, "x"), DeadLetter("cb-2", 32, "y"));
+        var target = new RecordingSender { Fail = true };
+
+        var result = await Create(receiver).ReplayAsync(Queue, 10, target, Ct);
 
         Assert.Equal(new DeadLetterReplay(0, 1), result);
-        Assert.Equal("PUT /sms-callbacks/$DeadLetterQueue/messages/31/lt-31 HTTP/1.1", _bus.Requests[^1].RequestLine);
-        Assert.Equal(3, _bus.Requests.Count);
+        Assert.Empty(receiver.Completed);
+        Assert.Equal(["cb-1"], receiver.Abandoned.Select(m => m.MessageId));
     }
 
     [Fact]
-    public async Task Peek_lists_with_the_brokers_reason_and_unlocks_everything_it_locked()
+    public async Task Peek_lists_with_the_brokers_reason_without_locking_anything()
     {
-        var (dlq, sender) = Create();
-        using var _ = sender;
-        _bus.Script = n => n switch
-        {
-            1 => Locked("cb-1", 31, "one"),
-            2 => Locked("cb-2", 32, "two"),
-            _ => new ScriptedResponse(200),
-        };
+        var receiver = new FakeDeadLetterReceiver(DeadLetter("cb-1", 31, "x"), DeadLetter("cb-2", 32, "y"));
 
-        var letters = await dlq.PeekAsync(Queue, 2, Ct);
+        var listed = await Create(receiver).PeekAsync(Queue, 1, Ct);
 
-        Assert.Equal(["cb-1", "cb-2"], letters.Select(l => l.Id));
-        Assert.Equal(("one", 10, DeadLetterSources.ServiceBus), (letters[0].Body, letters[0].DeliveryCount, letters[0].Source));
-        Assert.Equal("MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.", letters[0].Reason);
-        Assert.Equal(new DateTimeOffset(1994, 11, 6, 8, 49, 37, TimeSpan.Zero), letters[0].DeadLetteredAt);
+        var entry = Assert.Single(listed);
         Assert.Equal(
-            ["PUT /sms-callbacks/$DeadLetterQueue/messages/31/lt-31 HTTP/1.1", "PUT /sms-callbacks/$DeadLetterQueue/messages/32/lt-32 HTTP/1.1"],
-            _bus.Requests.Skip(2).Select(r => r.RequestLine));
+            new DeadLetteredMessage(Queue, DeadLetterSources.ServiceBus, "cb-1", "x", 10, "MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.", Enqueued, "corr-31"),
+            entry);
+        Assert.Equal(1, receiver.Peeks);
+        Assert.Empty(receiver.Completed);
+        Assert.Empty(receiver.Abandoned);
     }
 
     [Fact]
-    public async Task The_count_is_read_from_the_queue_description_and_is_unknown_without_the_manage_right()
+    public async Task The_count_is_the_queues_runtime_property_and_unknown_without_the_manage_right()
     {
-        var (dlq, sender) = Create();
-        using var _ = sender;
-        const string Description = """
-            <entry xmlns="http://www.w3.org/2005/Atom"><content type="application/xml">
-              <QueueDescription xmlns="http://schemas.microsoft.com/netservices/2010/10/servicebus/connect" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">
-                <MaxDeliveryCount>10</MaxDeliveryCount>
-                <CountDetails xmlns:d2p1="http://schemas.microsoft.com/netservices/2011/06/servicebus">
-                  <d2p1:ActiveMessageCount>4</d2p1:ActiveMessageCount>
-                  <d2p1:DeadLetterMessageCount>7</d2p1:DeadLetterMessageCount>
-                </CountDetails>
-              </QueueDescription>
-            </content></entry>
-            """;
-        _bus.Script = n => n == 1 ? new ScriptedResponse(200, new Dictionary<string, string> { ["Content-Type"] = "application/atom+xml" }, Description) : new ScriptedResponse(401);
+        var known = new ServiceBusDeadLetterQueue(_client, new FakeAdministrationClient(7));
+        var unknown = new ServiceBusDeadLetterQueue(_client, new FakeAdministrationClient(null));
 
-        Assert.Equal(7, await dlq.CountAsync(Queue, Ct));
-        Assert.Null(await dlq.CountAsync(Queue, Ct));
-        Assert.Equal("GET /sms-callbacks?api-version=2021-05 HTTP/1.1", _bus.Requests[0].RequestLine);
+        Assert.Equal(7, await known.CountAsync(Queue, Ct));
+        Assert.Null(await unknown.CountAsync(Queue, Ct));
+    }
+
+    private sealed class RecordingSender : IQueueSender
+    {
+        public bool Fail { get; init; }
+
+        public List<(string Queue, OutgoingQueueMessage Message)> Sent { get; } = [];
+
+        public Task SendAsync(string queueName, OutgoingQueueMessage message, CancellationToken cancellationToken = default)
+        {
+            if (Fail)
+            {
+                throw new InvalidOperationException("the queue refused it");
+            }
+            Sent.Add((queueName, message));
+            return Task.CompletedTask;
+        }
+
+        public Task SendBatchAsync(string queueName, IReadOnlyList<OutgoingQueueMessage> messages, CancellationToken cancellationToken = default) =>
+            Task.WhenAll(messages.Select(m => SendAsync(queueName, m, cancellationToken)));
     }
 }

@@ -24,15 +24,3 @@ internal sealed class FakeTokenCredential(TimeProvider time, TimeSpan lifetime) 
         return ValueTask.FromResult(new AccessToken($"fake-token-{n}", time.GetUtcNow() + lifetime));
     }
 }
-
-/// <summary>Records every delay asked of it and lets it elapse at once, so backoff can be asserted without waiting.</summary>
-internal sealed class RecordingTimeProvider : TimeProvider
-{
-    public ConcurrentQueue<TimeSpan> Delays { get; } = new();
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-    {
-        Delays.Enqueue(dueTime);
-        return System.CreateTimer(callback, state, TimeSpan.Zero, period);
-    }
-}

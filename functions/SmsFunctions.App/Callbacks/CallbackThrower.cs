@@ -40,21 +40,20 @@ public sealed class CallbackThrower(HttpClient http, IOptionsMonitor<CallbackOpt
         request.Headers.TryAddWithoutValidation(CallbackSigner.HeaderName, CallbackSigner.Sign(secret, time.GetUtcNow(), body));
         request.Headers.UserAgent.ParseAdd("SmsFunctions-Webhooks/1.0");
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(options.CurrentValue.TimeoutSeconds));
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            // One attempt, limited by the client's resilience pipeline (CallbackOptions.TimeoutSeconds).
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var status = (int)response.StatusCode;
             return (status, latency, response.IsSuccessStatusCode ? null : $"HTTP {status}", response.StatusCode == HttpStatusCode.Gone);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or Polly.Timeout.TimeoutRejectedException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             logger.LogInformation("Callback to {Host} failed after {LatencyMs} ms: {Error}", spec.Url.Host, latency, ex.Message);
-            return (null, latency, ex is OperationCanceledException ? "timed out" : ex.Message, false);
+            return (null, latency, ex is HttpRequestException ? ex.Message : "timed out", false);
         }
     }
 

@@ -65,7 +65,7 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
         }
 
         // What was just written is what dispatch needs: keep it, so the dispatch of this message reads nothing.
-        if (message.Message is { } row && row.ETag != default) { headers.Set(row.Copy()); }
+        if (message.Message is { } row && row.ETag != default) { headers.Set(row); }
         if (message.Recipients is { } rows && message.RecipientCount <= Math.Max(1, options.CurrentValue.ChunkSize)) { accepted.Add(message.MessageId, rows); }
 
         if (message.RecipientCount > Math.Max(1, options.CurrentValue.ChunkSize))
@@ -114,18 +114,27 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
     }
 
     /// <summary>Sends the dispatch work of one message to its band's queue; returns the number of queue messages.
-    /// <paramref name="numbers"/>, when the caller has them (just accepted), spare reading 100,000 rows back.</summary>
-    public async Task<int> EnqueueAsync(string accountId, string messageId, PriorityBand band, int recipientCount, IReadOnlySet<string>? numbers, CancellationToken cancellationToken)
+    /// <paramref name="numbers"/>, when the caller has them (just accepted), spare reading 100,000 rows back.
+    /// With <paramref name="notBefore"/> in the future the queue holds the work until then (Service Bus
+    /// ScheduledEnqueueTime); the ids then carry that time, so a later schedule of the same message is not taken for a
+    /// duplicate of this one.</summary>
+    public Task<int> EnqueueAsync(string accountId, string messageId, PriorityBand band, int recipientCount, IReadOnlySet<string>? numbers, CancellationToken cancellationToken) =>
+        EnqueueAsync(accountId, messageId, band, recipientCount, numbers, notBefore: null, cancellationToken);
+
+    /// <inheritdoc cref="EnqueueAsync(string, string, PriorityBand, int, IReadOnlySet{string}?, CancellationToken)"/>
+    public async Task<int> EnqueueAsync(string accountId, string messageId, PriorityBand band, int recipientCount, IReadOnlySet<string>? numbers, DateTimeOffset? notBefore, CancellationToken cancellationToken)
     {
         using var activity = SmsTelemetry.ActivitySource.StartActivity("enqueue dispatch", ActivityKind.Producer);
         activity?.SetTag("sms.message_id", messageId);
         var queue = band.QueueName();
         var chunkSize = Math.Max(1, options.CurrentValue.ChunkSize);
         var traceParent = Activity.Current?.Id;
+        var delay = notBefore is { } at && at > time.GetUtcNow() ? at - time.GetUtcNow() : (TimeSpan?)null;
+        var idSuffix = delay is null ? string.Empty : "-at" + notBefore!.Value.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (recipientCount <= chunkSize)
         {
             var work = new DispatchWork(1, [new DispatchItem(accountId, messageId)]);
-            await queues.SendAsync(queue, new OutgoingQueueMessage($"d-{messageId}-0", work.ToJson(), CorrelationId: traceParent), cancellationToken);
+            await queues.SendAsync(queue, new OutgoingQueueMessage($"d-{messageId}-0{idSuffix}", work.ToJson(), delay, traceParent), cancellationToken);
             PipelineMetrics.Queued.Add(recipientCount, new KeyValuePair<string, object?>("band", band.ToString()));
             return 1;
         }
@@ -141,7 +150,7 @@ public sealed partial class DispatchEnqueuer : IAcceptedMessageNotifier
             {
                 var slice = sorted.GetRange(start, Math.Min(chunkSize, sorted.Count - start));
                 var work = new DispatchWork(1, [new DispatchItem(accountId, messageId, slice, chunk)]);
-                messages.Add(new OutgoingQueueMessage($"d-{messageId}-{chunk}", work.ToJson(), CorrelationId: traceParent));
+                messages.Add(new OutgoingQueueMessage($"d-{messageId}-{chunk}{idSuffix}", work.ToJson(), delay, traceParent));
             }
         }
 

@@ -155,16 +155,15 @@ public sealed class MessageStamp(MessageStore messages, MessageHeaderCache heade
     }
 
     /// <summary>Keeps the cached copy in step with what was just written.</summary>
-    private static void Remember(MessageEntity written, TableEntity patch, ETag etag)
+    /// <summary>What was merged, applied to this caller's copy and handed to the cache as the latest row.</summary>
+    private void Remember(MessageEntity written, TableEntity patch, ETag etag)
     {
-        lock (written)
-        {
-            if (patch.TryGetValue(nameof(MessageEntity.SentAt), out var s)) { written.SentAt = (DateTimeOffset?)s; }
-            if (patch.TryGetValue(nameof(MessageEntity.DeliveredAt), out var d)) { written.DeliveredAt = (DateTimeOffset?)d; }
-            if (patch.TryGetValue(nameof(MessageEntity.State), out var st)) { written.State = (string)st; }
-            written.DispatchState = DispatchStates.Dispatched;
-            written.ETag = etag;
-        }
+        if (patch.TryGetValue(nameof(MessageEntity.SentAt), out var s)) { written.SentAt = (DateTimeOffset?)s; }
+        if (patch.TryGetValue(nameof(MessageEntity.DeliveredAt), out var d)) { written.DeliveredAt = (DateTimeOffset?)d; }
+        if (patch.TryGetValue(nameof(MessageEntity.State), out var st)) { written.State = (string)st; }
+        written.DispatchState = DispatchStates.Dispatched;
+        written.ETag = etag;
+        headers.Set(written);
     }
 
     private static string Furthest(IReadOnlyList<CallbackEvent> events)

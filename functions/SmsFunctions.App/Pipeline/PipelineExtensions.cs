@@ -15,7 +15,10 @@ public static class PipelineExtensions
 {
     public static IServiceCollection AddSmsPipeline(this IServiceCollection services, IConfiguration configuration)
     {
+        var serviceBus = QueueTransportServiceCollectionExtensions.ParseTransport(configuration[QueueTransportServiceCollectionExtensions.TransportKey]) == QueueTransportKind.ServiceBus;
         services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section)
+            .PostConfigure(o => o.ScheduleAheadSeconds ??= serviceBus ? 300 : 0)
+            .Validate(o => o.ScheduleAheadSeconds is >= 0 and <= 7 * 24 * 3600, "Sms:Pipeline:ScheduleAheadSeconds must be 0..604800 (the queues keep a message 7 days).")
             .Validate(o => o.ChunkSize is >= 1 and <= 2000, "Sms:Pipeline:ChunkSize must be 1..2000 (a chunk must fit in one 64 KB queue message).")
             .Validate(o => o.SubmitConcurrency is >= 1 and <= 256, "Sms:Pipeline:SubmitConcurrency must be 1..256.")
             .ValidateOnStart();
@@ -60,7 +63,8 @@ public static class PipelineExtensions
                     ConnectCallback = CallbackTargetGuard.ConnectCallback(() => options.CurrentValue.AllowPrivateNetworks),
                 };
             })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddCallbackAttemptTimeout();
 
         // The functions, with the names and schedules of FunctionDefinitions/*/function.json.
         services.AddQueueFunction<DispatchHandler>("DispatchHigh", QueueNames.DispatchHigh);

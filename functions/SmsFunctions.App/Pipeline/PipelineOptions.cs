@@ -25,6 +25,11 @@ public sealed class PipelineOptions
     /// <summary>Rows FireScheduled moves per tick.</summary>
     public int FireBatchSize { get; set; } = 500;
 
+    /// <summary>With Service Bus, FireScheduled hands scheduled sends due within this many seconds to the queue at once,
+    /// with their time as ScheduledEnqueueTime, so that a timer once a minute still sends them on time. Unset: 300 with
+    /// the Service Bus transport, 0 (off: a timer every 5 s moves them when due) with Storage Queues.</summary>
+    public int? ScheduleAheadSeconds { get; set; }
+
     /// <summary>Enqueue an accepted message at once (true), or leave it to FireScheduled/Sweep through its Schedule
     /// row. Turning it off shows, in tests, what a crash between the table write and the queue send leaves behind.</summary>
     public bool EnqueueOnAccept { get; set; } = true;

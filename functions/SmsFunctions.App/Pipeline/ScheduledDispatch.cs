@@ -64,7 +64,36 @@ public sealed partial class ScheduledDispatch(
         return enqueued;
     }
 
-    private async Task<bool> MoveAsync(ScheduleEntry row, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands scheduled sends due after <paramref name="now"/> and within <paramref name="ahead"/> to their queue now,
+    /// held there until their time (Service Bus ScheduledEnqueueTime), so that a timer running once a minute still
+    /// sends them on time. Only message rows: expiry, rollup and orphan-check rows are work for their own time.
+    /// Returns how many were enqueued.
+    /// </summary>
+    public async Task<int> ScheduleAheadAsync(DateTimeOffset now, TimeSpan ahead, int max, CancellationToken cancellationToken)
+    {
+        if (ahead <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+
+        var rows = (await schedule.QueryDueAsync(now + ahead, max, after: now, cancellationToken))
+            .Where(row => !row.RowKey.StartsWith(ExpiryPrefix, StringComparison.Ordinal)
+                && !row.RowKey.StartsWith(RollupPrefix, StringComparison.Ordinal)
+                && !row.RowKey.StartsWith(OrphanCheckPrefix, StringComparison.Ordinal))
+            .ToList();
+        var enqueued = 0;
+        await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (row, ct) =>
+        {
+            if (await MoveAsync(row, row.DueAt, ct)) { Interlocked.Increment(ref enqueued); }
+        });
+        if (enqueued > 0) { LogScheduledAhead(logger, enqueued, ahead); }
+        return enqueued;
+    }
+
+    private Task<bool> MoveAsync(ScheduleEntry row, CancellationToken cancellationToken) => MoveAsync(row, notBefore: null, cancellationToken);
+
+    private async Task<bool> MoveAsync(ScheduleEntry row, DateTimeOffset? notBefore, CancellationToken cancellationToken)
     {
         if (row.RowKey.StartsWith(ExpiryPrefix, StringComparison.Ordinal))
         {
@@ -107,7 +136,7 @@ public sealed partial class ScheduledDispatch(
         }
 
         var band = Enum.TryParse<PriorityBand>(row.Band, ignoreCase: true, out var b) ? b : PriorityBand.Normal;
-        await enqueuer.EnqueueAsync(row.AccountId, row.MessageId, band, Math.Max(row.RecipientCount, message!.RecipientCount), null, cancellationToken);
+        await enqueuer.EnqueueAsync(row.AccountId, row.MessageId, band, Math.Max(row.RecipientCount, message!.RecipientCount), null, notBefore, cancellationToken);
         if (state == MessageState.Scheduled)
         {
             var patch = new TableEntity(message.PartitionKey, message.RowKey)
@@ -209,6 +238,9 @@ public sealed partial class ScheduledDispatch(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId}: {Count} recipients expired at the end of the validity period")]
     private static partial void LogExpired(ILogger logger, string messageId, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Handed {Count} scheduled message(s) due within {Ahead} to the queue, held until their time")]
+    private static partial void LogScheduledAhead(ILogger logger, int count, TimeSpan ahead);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Moved {Enqueued} of {Due} due messages to the dispatch queues")]
     private static partial void LogMoved(ILogger logger, int enqueued, int due);

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly.Timeout;
 
 namespace SmsFunctions.Carriers.Kannel;
 
@@ -63,14 +64,13 @@ public sealed partial class KannelCarrier : ICarrier
         }
 
         var uri = KannelSendSmsRequest.Build(options, receiptBaseUrl, submission, now);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(options.TimeoutSeconds));
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         try
         {
+            // The client's resilience pipeline limits each attempt and retries what never reached Kannel.
             using var response = await _httpClients.CreateClient(HttpClientName)
-                .SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-            var body = (await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false)).Trim();
+                .SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            var body = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();
             var result = Map(response.StatusCode, body, response.Headers.RetryAfter?.Delta);
             if (result.Outcome != CarrierSubmitOutcome.Accepted)
             {
@@ -79,13 +79,12 @@ public sealed partial class KannelCarrier : ICarrier
 
             return result;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is TimeoutRejectedException || exception is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // The SMS may have been accepted: Kannel has no idempotency key, so a retry can send it twice.
             return CarrierSubmitResult.Unknown($"Kannel: no answer within {options.TimeoutSeconds} s; the SMS may have been accepted.");
         }
-        catch (HttpRequestException exception) when (!SendOnce.WasWritten(request) && exception.HttpRequestError is HttpRequestError.ConnectionError
-            or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError)
+        catch (HttpRequestException exception) when (NeverReachedKannel(exception, request))
         {
             // Never reached Kannel: safe to retry or fall back.
             return CarrierSubmitResult.Transient($"Kannel: {exception.HttpRequestError}: {exception.Message}");
@@ -95,6 +94,27 @@ public sealed partial class KannelCarrier : ICarrier
             // Sent, but the answer was lost: Kannel may have the SMS.
             return CarrierSubmitResult.Unknown($"Kannel: {exception.HttpRequestError} after sending: {exception.Message}; the SMS may have been accepted.");
         }
+    }
+
+    /// <summary>Retries of a request that never reached Kannel, made by the HTTP client's resilience pipeline.</summary>
+    public const int ConnectRetries = 2;
+
+    /// <summary>One attempt's limit.</summary>
+    public static TimeSpan AttemptTimeout(KannelCarrierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return TimeSpan.FromSeconds(options.TimeoutSeconds);
+    }
+
+    /// <summary>True when the request failed before Kannel could have read it (nothing was sent): safe to repeat. A
+    /// connection failure is not enough: the handler's own re-send of a request already written to a kept-alive
+    /// connection that closed unanswered fails that way too (<see cref="SendOnce"/>).</summary>
+    public static bool NeverReachedKannel(HttpRequestException exception, HttpRequestMessage? request)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return (request is null || !SendOnce.WasWritten(request))
+            && exception.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+                or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError;
     }
 
     /// <summary>Maps smsbox's answer to a submit result. Pure.</summary>

@@ -1,39 +1,48 @@
+using Azure.Messaging.ServiceBus;
+
 namespace SmsFunctions.Queues.ServiceBus;
 
-/// <summary>Options of <see cref="ServiceBusRestSender"/>, bound from <c>Sms:ServiceBus</c> (the namespace from
-/// <c>Sms:ServiceBus:Namespace</c>).</summary>
+/// <summary>Options of the Service Bus transport, bound from <c>Sms:ServiceBus</c> (the namespace from
+/// <c>Sms:ServiceBus:Namespace</c>). In Azure the client authenticates with the managed identity; a
+/// <see cref="ConnectionString"/> (local experiments against a real namespace) takes precedence when set.</summary>
 public sealed class ServiceBusTransportOptions
 {
     /// <summary><c>{name}.servicebus.windows.net</c>. A bare name gets <c>.servicebus.windows.net</c> appended; a
     /// <c>https://</c> or <c>sb://</c> URI is reduced to its host.</summary>
     public string FullyQualifiedNamespace { get; set; } = string.Empty;
 
-    /// <summary>For tests only: send to this base address (e.g. <c>http://127.0.0.1:5123</c>) instead of
-    /// <c>https://{FullyQualifiedNamespace}</c>.</summary>
-    public Uri? EndpointOverride { get; set; }
+    /// <summary>A namespace connection string (<c>Endpoint=sb://…;SharedAccessKeyName=…</c>): used instead of the
+    /// credential when set. Never set in Azure, where the identity is the only key.</summary>
+    public string? ConnectionString { get; set; }
 
-    /// <summary>Attempts per request, the first included; 429, 408, 5xx and timeouts are retried.</summary>
+    /// <summary>Attempts per operation, the first included; the SDK retries transient failures (busy, timeouts,
+    /// lost connections) with exponential backoff.</summary>
     public int MaxAttempts { get; set; } = 4;
 
-    /// <summary>First backoff; doubles per attempt, with ±20 % jitter, capped at <see cref="MaxRetryDelay"/>.</summary>
+    /// <summary>First backoff; the SDK doubles it per attempt, with jitter, up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan BaseRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Upper bound of any wait, including one asked for by <c>Retry-After</c>.</summary>
+    /// <summary>Upper bound of any wait between attempts.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Timeout of one HTTP attempt.</summary>
+    /// <summary>Timeout of one attempt.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Largest JSON batch body; Standard tier allows 256 KB per message and per batch, this leaves headroom for
-    /// the broker's per-message overhead.</summary>
-    public int MaxBatchBytes { get; set; } = 240 * 1024;
-
-    /// <summary>Most messages per batch request.</summary>
+    /// <summary>Most messages per batch; the batch's byte limit is the link's (256 KB on Standard tier).</summary>
     public int MaxBatchCount { get; set; } = 100;
 
-    /// <summary>The base address requests go to.</summary>
-    public Uri GetBaseAddress() =>
-        EndpointOverride ?? new Uri("https://" + NormalizeNamespace(FullyQualifiedNamespace) + "/", UriKind.Absolute);
+    /// <summary>The client's options: retries as configured here.</summary>
+    public ServiceBusClientOptions ToClientOptions() => new()
+    {
+        RetryOptions = new ServiceBusRetryOptions
+        {
+            Mode = ServiceBusRetryMode.Exponential,
+            MaxRetries = Math.Max(0, MaxAttempts - 1),
+            Delay = BaseRetryDelay,
+            MaxDelay = MaxRetryDelay,
+            TryTimeout = AttemptTimeout,
+        },
+    };
 
     public static string NormalizeNamespace(string value)
     {

@@ -47,8 +47,6 @@ public sealed partial class StorageQueueTransport : IQueueSender, IQueueReceiver
     public static QueueClientOptions CreateClientOptions() =>
         new(QueueClientOptions.ServiceVersion.V2025_11_05) { MessageEncoding = QueueMessageEncoding.Base64 };
 
-    private static readonly List<Timer> SasRenewals = [];
-
     /// <summary>Builds the service client from a connection string, or from a service URI and a credential
     /// (<c>DefaultAzureCredential</c> when none is given).</summary>
     public static QueueServiceClient CreateServiceClient(StorageQueueTransportOptions options, TokenCredential? credential = null)
@@ -64,16 +62,9 @@ public sealed partial class StorageQueueTransport : IQueueSender, IQueueReceiver
                 return keyed;
             }
 
-            // Valid two days and made again every twelve hours, so a process that runs for months keeps working.
-            Uri NewSas() => keyed.GenerateAccountSasUri(Azure.Storage.Sas.AccountSasPermissions.All, DateTimeOffset.UtcNow.AddDays(2), Azure.Storage.Sas.AccountSasResourceTypes.All);
-            var sas = NewSas();
-            var sasCredential = new Azure.AzureSasCredential(sas.Query.TrimStart('?'));
-            lock (SasRenewals)
-            {
-                SasRenewals.Add(new Timer(_ => sasCredential.Update(NewSas().Query.TrimStart('?')), null, TimeSpan.FromHours(12), TimeSpan.FromHours(12)));
-            }
-
-            return new QueueServiceClient(new UriBuilder(sas) { Query = string.Empty }.Uri, sasCredential, CreateClientOptions());
+            var (endpoint, sasCredential) = SmsFunctions.Shared.RenewedAccountSas.Create(expiresOn =>
+                keyed.GenerateAccountSasUri(Azure.Storage.Sas.AccountSasPermissions.All, expiresOn, Azure.Storage.Sas.AccountSasResourceTypes.All));
+            return new QueueServiceClient(endpoint, sasCredential, CreateClientOptions());
         }
         if (options.ServiceUri is not null)
         {

@@ -60,4 +60,7 @@ public sealed class AccountEntity : ITableEntity
 
     [IgnoreDataMember]
     public string Id => RowKey;
+
+    /// <summary>A field-by-field copy (all properties are values or immutable strings).</summary>
+    public AccountEntity Copy() => (AccountEntity)MemberwiseClone();
 }

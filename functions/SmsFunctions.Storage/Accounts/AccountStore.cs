@@ -6,7 +6,7 @@ using SmsFunctions.Storage.Tables;
 namespace SmsFunctions.Storage.Accounts;
 
 /// <summary>Accounts: creation, reads, the blocked flag. Credit changes go through <see cref="CreditLedger"/>.</summary>
-public sealed class AccountStore(SmsTables tables, TimeProvider time)
+public sealed class AccountStore(SmsTables tables, TimeProvider time) : IDisposable
 {
     private const int MaxAttempts = 20;
 
@@ -32,7 +32,7 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
     /// is seen at once; one made by another instance within this time.</summary>
     public static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(5);
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AccountEntity Account, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
+    private readonly RecentRows<AccountEntity> _recent = new(RecentFor, 10_000, a => a.Copy(), time);
 
     /// <summary>
     /// The account as read at most <see cref="RecentFor"/> ago, for the send path: every send needs the account's
@@ -41,21 +41,19 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
     /// </summary>
     public async Task<AccountEntity?> GetRecentAsync(string accountId, CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
-        if (_recent.TryGetValue(accountId, out var entry) && entry.Until > now)
+        if (_recent.TryGet(accountId, out var kept))
         {
-            return entry.Account;
+            return kept;
         }
 
         var account = await GetAsync(accountId, cancellationToken);
         if (account is null)
         {
-            _recent.TryRemove(accountId, out _);
+            _recent.Remove(accountId);
             return null;
         }
 
-        if (_recent.Count > 10_000) { _recent.Clear(); }
-        _recent[accountId] = (account, now + RecentFor);
+        _recent.Set(accountId, account);
         return account;
     }
 
@@ -73,7 +71,7 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
     /// <summary>Sets or clears the blocked flag (ETag-guarded, retried on conflict). Returns the updated account, or null when it does not exist.</summary>
     public async Task<AccountEntity?> SetBlockedAsync(string accountId, bool blocked, string? reason, CancellationToken cancellationToken = default)
     {
-        _recent.TryRemove(accountId, out _);
+        _recent.Remove(accountId);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var account = await GetAsync(accountId, cancellationToken);
@@ -93,7 +91,7 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
                 await tables.Accounts.UpdateEntityAsync(patch, account.ETag, TableUpdateMode.Merge, cancellationToken);
                 account.Blocked = blocked;
                 account.BlockedReason = blocked ? reason : string.Empty;
-                _recent.TryRemove(accountId, out _);
+                _recent.Remove(accountId);
                 return account;
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
@@ -127,7 +125,7 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
             try
             {
                 await tables.Accounts.UpdateEntityAsync(entity, account.ETag, TableUpdateMode.Merge, cancellationToken);
-                _recent.TryRemove(accountId, out _);
+                _recent.Remove(accountId);
                 return await GetAsync(accountId, cancellationToken);
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
@@ -142,4 +140,6 @@ public sealed class AccountStore(SmsTables tables, TimeProvider time)
     /// <summary>Row keys may not contain / \ # ? or control characters; anything else cannot be an account id.</summary>
     internal static bool IsValidKey(string? key)
         => !string.IsNullOrEmpty(key) && key.Length <= 64 && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_' || c == '-');
+
+    public void Dispose() => _recent.Dispose();
 }

@@ -90,12 +90,18 @@ public sealed class ScheduleIndex(SmsTables tables)
         return response.HasValue ? response.Value : null;
     }
 
-    /// <summary>Up to <paramref name="max"/> rows due at or before <paramref name="upTo"/>, oldest bucket first.</summary>
-    public async Task<IReadOnlyList<ScheduleEntry>> QueryDueAsync(DateTimeOffset upTo, int max, CancellationToken cancellationToken = default)
+    /// <summary>Up to <paramref name="max"/> rows due at or before <paramref name="upTo"/> (and, when given, after
+    /// <paramref name="after"/>), oldest bucket first.</summary>
+    public Task<IReadOnlyList<ScheduleEntry>> QueryDueAsync(DateTimeOffset upTo, int max, CancellationToken cancellationToken = default) =>
+        QueryDueAsync(upTo, max, after: null, cancellationToken);
+
+    /// <inheritdoc cref="QueryDueAsync(DateTimeOffset, int, CancellationToken)"/>
+    public async Task<IReadOnlyList<ScheduleEntry>> QueryDueAsync(DateTimeOffset upTo, int max, DateTimeOffset? after, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
-        var filter = $"PartitionKey ge {TableValues.Quote(PartitionPrefix)} and PartitionKey le {TableValues.Quote(BucketOf(upTo))}"
-                     + $" and DueAt le datetime'{upTo.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture)}'";
+        var filter = $"PartitionKey ge {TableValues.Quote(after is { } from ? BucketOf(from) : PartitionPrefix)} and PartitionKey le {TableValues.Quote(BucketOf(upTo))}"
+                     + $" and DueAt le datetime'{upTo.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture)}'"
+                     + (after is { } lower ? $" and DueAt gt datetime'{lower.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture)}'" : string.Empty);
         var due = new List<ScheduleEntry>(Math.Min(max, 1000));
         await foreach (var entry in tables.Schedule.QueryAsync<ScheduleEntry>(filter, Math.Min(max, 1000), cancellationToken: cancellationToken))
         {

@@ -11,7 +11,7 @@ namespace SmsFunctions.Carriers.Tests.Kannel;
 /// <summary>The Kannel carrier against things that are not Kannel: nobody listening, a slow server, no receipt URL.</summary>
 public sealed class KannelCarrierTransportTests
 {
-    private static ServiceProvider Services(Uri sendSmsUrl, Uri? receiptBaseUrl, int timeoutSeconds = 10)
+    private static ServiceProvider Services(Uri sendSmsUrl, Uri? receiptBaseUrl, int timeoutSeconds = 10, HttpMessageHandler? primary = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<IDeliveryReceiptSink, RecordingReceiptSink>();
@@ -24,6 +24,10 @@ public sealed class KannelCarrierTransportTests
             ["Sms:Carriers:Kannel:ReceiptBaseUrl"] = receiptBaseUrl?.ToString(),
             ["Sms:Carriers:Kannel:TimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).Build());
+        if (primary is not null)
+        {
+            services.AddHttpClient(KannelCarrier.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => primary);
+        }
         return services.BuildServiceProvider();
     }
 
@@ -167,5 +171,53 @@ public sealed class KannelCarrierTransportTests
         Assert.Equal(CarrierSubmitOutcome.TransientError, result.Outcome);
         Assert.Contains("ReceiptBaseUrl", result.Reason, StringComparison.Ordinal);
         Assert.Empty(fake.Requests);
+    }
+
+    [Fact]
+    public async Task ARequestThatNeverReachedKannelIsRetriedByTheClientsResiliencePipeline()
+    {
+        using var handler = new ScriptedHandler(n => n == 1
+            ? throw new HttpRequestException(HttpRequestError.ConnectionError, "refused")
+            : new HttpResponseMessage(HttpStatusCode.Accepted) { Content = new StringContent("0: Accepted for delivery") });
+        await using var provider = Services(new Uri("http://kannel.invalid/cgi-bin/sendsms"), new Uri("http://127.0.0.1:7071/"), primary: handler);
+
+        var result = await provider.GetRequiredService<KannelCarrier>().SubmitAsync(Submissions.To("+393331234567"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(CarrierSubmitOutcome.Accepted, result.Outcome);
+        Assert.Equal(2, handler.Calls);
+    }
+
+    [Fact]
+    public async Task AConnectionThatStaysRefusedIsTriedConnectRetriesMoreTimesThenTransient()
+    {
+        using var handler = new ScriptedHandler(_ => throw new HttpRequestException(HttpRequestError.ConnectionError, "refused"));
+        await using var provider = Services(new Uri("http://kannel.invalid/cgi-bin/sendsms"), new Uri("http://127.0.0.1:7071/"), primary: handler);
+
+        var result = await provider.GetRequiredService<KannelCarrier>().SubmitAsync(Submissions.To("+393331234567"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(CarrierSubmitOutcome.TransientError, result.Outcome);
+        Assert.Equal(KannelCarrier.ConnectRetries + 1, handler.Calls);
+    }
+
+    [Fact]
+    public async Task AnAnswerLostAfterSendingIsNeverRetriedSinceKannelMayHaveTheSms()
+    {
+        using var handler = new ScriptedHandler(_ => throw new HttpRequestException(HttpRequestError.ResponseEnded, "the server closed the connection"));
+        await using var provider = Services(new Uri("http://kannel.invalid/cgi-bin/sendsms"), new Uri("http://127.0.0.1:7071/"), primary: handler);
+
+        var result = await provider.GetRequiredService<KannelCarrier>().SubmitAsync(Submissions.To("+393331234567"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(CarrierSubmitOutcome.Unknown, result.Outcome);
+        Assert.Equal(1, handler.Calls);
+    }
+
+    private sealed class ScriptedHandler(Func<int, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(answer(Interlocked.Increment(ref _calls)));
     }
 }
