@@ -46,7 +46,8 @@ public static class PipelineExtensions
         services.AddSingleton<CallbackAttemptStore>();
 
         // Webhooks: a pooled client whose every connection re-checks the target address (no DNS rebinding to
-        // private networks), and no automatic redirects (a redirect could lead inside).
+        // private networks), no automatic redirects (a redirect could lead inside), and no proxy (a proxy from the
+        // environment would connect in our place, past the connect-time check).
         services.AddHttpClient<CallbackThrower>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
@@ -54,6 +55,7 @@ public static class PipelineExtensions
                 return new SocketsHttpHandler
                 {
                     AllowAutoRedirect = false,
+                    UseProxy = false,
                     MaxConnectionsPerServer = 32,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(2),
                     ConnectTimeout = TimeSpan.FromSeconds(5),
