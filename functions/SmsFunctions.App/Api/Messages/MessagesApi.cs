@@ -258,7 +258,7 @@ public static class MessagesApi
             return NotFound(id);
         }
 
-        var page = await recipients.ListAsync(id, size, azureToken, stateName, cancellationToken);
+        var page = await recipients.ListAsync(id, size, azureToken, stateName, accountId, cancellationToken);
         var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
         var data = page.Items.Select(RecipientView.From).ToList();
         return TypedResults.Ok(new PagedEnvelope<RecipientView>(data, true, Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
@@ -288,7 +288,7 @@ public static class MessagesApi
         }
 
         var recipient = await recipients.GetAsync(id, parsed.Recipient.Number, cancellationToken);
-        if (recipient is null)
+        if (recipient is null || recipient.AccountId != accountId)
         {
             return ApiProblem.Create(StatusCodes.Status404NotFound, ApiErrorCodes.RecipientNotFound, "No such recipient.",
                 $"Message {id} has no recipient {parsed.Recipient.Number}.", new Dictionary<string, object?> { ["field"] = "number" });
