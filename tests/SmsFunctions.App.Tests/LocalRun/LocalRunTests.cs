@@ -31,6 +31,7 @@ public sealed class LocalRunTests
         var port = AppProcess.FreePort();
         await using var app = AppProcess.Start(Environment(port));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "dev-admin-key-change-me"); // the sample key: dependencies are for the admin
 
         JsonElement health = default;
         var deadline = DateTime.UtcNow.AddSeconds(90);
