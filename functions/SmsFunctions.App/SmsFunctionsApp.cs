@@ -69,6 +69,11 @@ public static class SmsFunctionsApp
             await ApiProblem.Create(status, code, title, detail: status < 500 ? error?.Message : null).ExecuteAsync(context);
         }));
 
+        // Per client address before authentication (an unknown token costs a storage read), then who is calling.
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
         app.MapSmsHealth();
         app.MapSmsApi();
         app.MapSmsPipeline();

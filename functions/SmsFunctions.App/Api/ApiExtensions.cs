@@ -30,11 +30,13 @@ public static class ApiExtensions
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SmsBearerHandler>(SmsBearerHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddSmsPolicies();
         services.AddSingleton<TokenRateLimiter>();
+        services.AddClientAddressLimits();
 
         // Use cases.
         services.AddSingleton<ContentPolicyProvider>();
         services.AddSingleton<PriceListProvider>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<BulkSendSlots>();
         services.AddSingleton<MessageEditor>();
         services.AddSingleton<MessageCanceller>();
 

@@ -77,7 +77,8 @@ public static class PipelineExtensions
 
     public static IEndpointRouteBuilder MapSmsPipeline(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapKannelReceipts();
+        // Outside the API's group: capped here (the client-address limit covers every /api route).
+        endpoints.MapKannelReceipts().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(KannelReceiptEndpoint.MaxBodyBytes));
         endpoints.MapCallbackAttemptsApi();
         endpoints.MapFunctionInvocations();
         return endpoints;

@@ -27,6 +27,7 @@ public static class ApiErrorCodes
     public const string Unauthorized = "UNAUTHORIZED";
     public const string Forbidden = "FORBIDDEN";
     public const string RateLimited = "RATE_LIMITED";
+    public const string BulkLimitReached = "BULK_LIMIT_REACHED";
     public const string AccountBlocked = "ACCOUNT_BLOCKED";
     public const string AccountNotFound = "ACCOUNT_NOT_FOUND";
     public const string InsufficientCredit = "INSUFFICIENT_CREDIT";

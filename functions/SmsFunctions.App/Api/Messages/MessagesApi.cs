@@ -42,7 +42,7 @@ public static class MessagesApi
 
     public static async Task<IResult> SendMessage(
         HttpContext context, ClaimsPrincipal user, MessageService service, IdempotencyStore idempotency, IOptions<ApiOptions> options,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken)
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, BulkSendSlots bulk, CancellationToken cancellationToken)
     {
         var accountId = user.AccountIdOf()!;
         var (document, bytes, problem) = await JsonBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes);
@@ -90,9 +90,12 @@ public static class MessagesApi
             {
                 var fields = new RequestFields();
                 var request = SendRequestReader.Read(document!.RootElement, fields, options.Value.MaxRecipientsPerRequest);
+                using var slot = request is { Recipients.Count: var n } && bulk.IsBulk(n) ? bulk.TryTake(accountId) : null;
                 outcome = request is null
                     ? ApiOutcome.Fail(TooManyRecipients(options.Value.MaxRecipientsPerRequest))
-                    : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt);
+                    : slot is null && bulk.IsBulk(request.Recipients?.Count ?? 0)
+                        ? ApiOutcome.Fail(BulkSendSlots.Refused(options.Value.MaxConcurrentBulkPerAccount))
+                        : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt);
             }
             catch
             {
@@ -193,7 +196,7 @@ public static class MessagesApi
     }
 
     public static async Task<IResult> UpdateMessage(
-        string id, HttpContext context, ClaimsPrincipal user, MessageEditor editor, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+        string id, HttpContext context, ClaimsPrincipal user, MessageEditor editor, IOptions<ApiOptions> options, BulkSendSlots bulk, CancellationToken cancellationToken)
     {
         var accountId = user.AccountIdOf()!;
         var (document, _, problem) = await JsonBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes);
@@ -214,6 +217,13 @@ public static class MessagesApi
             if (fields.HasShapeErrors)
             {
                 return ApiProblem.Validation(fields.Status, fields.Errors);
+            }
+
+            var isBulk = bulk.IsBulk(request.Recipients?.Count ?? 0);
+            using var slot = isBulk ? bulk.TryTake(accountId) : null;
+            if (isBulk && slot is null)
+            {
+                return BulkSendSlots.Refused(options.Value.MaxConcurrentBulkPerAccount);
             }
 
             return (await editor.UpdateAsync(accountId, id, request, fields, cancellationToken)).ToResult();
