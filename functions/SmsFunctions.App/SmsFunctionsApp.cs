@@ -74,6 +74,10 @@ public static class SmsFunctionsApp
 
         // An error with no body of its own (an unmatched route, a wrong method) gets the same problem-and-envelope body.
         app.UseStatusCodePages();
+        // Per client address before authentication (an unknown token costs a storage read), then who is calling.
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapSmsHealth();
         app.MapSmsApi();

@@ -145,6 +145,24 @@ public sealed class StorageQueueTransportTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_renewed_message_stays_invisible_and_completes_with_its_new_receipt()
+    {
+        var transport = CreateTransport();
+        var queue = NewQueue();
+        await transport.SendAsync(queue, new OutgoingQueueMessage("long-" + Guid.NewGuid().ToString("N"), "b"), Ct);
+        var received = Assert.Single(await transport.ReceiveAsync(queue, 32, TimeSpan.FromSeconds(1), Ct));
+
+        var renewed = await ((IQueueReceiver)transport).RenewAsync(received, Visibility, Ct);
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct); // past the first visibility timeout
+
+        Assert.Empty(await transport.ReceiveAsync(queue, 32, Visibility, Ct));
+        Assert.NotEqual(received.Receipt, renewed.Receipt);
+        Assert.Equal((received.Id, received.Body), (renewed.Id, renewed.Body));
+        await transport.CompleteAsync(renewed, Ct);
+        Assert.Equal(0, await transport.GetApproximateCountAsync(queue, Ct));
+    }
+
+    [Fact]
     public async Task Complete_twice_is_harmless()
     {
         var transport = CreateTransport();

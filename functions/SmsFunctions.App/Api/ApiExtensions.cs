@@ -23,6 +23,7 @@ public static class ApiExtensions
 
         // Options, with defaults in code, validated on start.
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddOptions<PricingOptions>().BindConfiguration(PricingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
@@ -31,11 +32,13 @@ public static class ApiExtensions
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SmsBearerHandler>(SmsBearerHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddSmsPolicies();
         services.AddSingleton<TokenRateLimiter>();
+        services.AddClientAddressLimits();
 
         // Use cases.
         services.AddSingleton<ContentPolicyProvider>();
         services.AddSingleton<PriceListProvider>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<BulkSendSlots>();
         services.AddSingleton<MessageEditor>();
         services.AddSingleton<MessageCanceller>();
 

@@ -13,6 +13,8 @@ public static class CallbackAttemptsApi
     {
         endpoints.MapGet("/api/messages/{id}/callbacks", ListAttempts)
             .RequireAuthorization(SmsPolicies.Read)
+            .AddEndpointFilter<TokenRateLimitFilter>()
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(4096))
             .WithTags("Messages")
             .WithName("ListCallbackAttempts")
             .WithSummary("Webhook delivery attempts of a message, oldest first");

@@ -15,6 +15,12 @@ public sealed class CallbackOptions
     /// <summary>Upper bound of the customer's <c>retry</c>.</summary>
     public int MaxRetries { get; set; } = 10;
 
+    /// <summary>Webhook requests this process has open to one host at once; more wait in the queue (<see cref="CallbackHostSlots"/>).</summary>
+    public int MaxConcurrentPerHost { get; set; } = 8;
+
+    /// <summary>How long a delivery whose host is busy waits in the queue before it tries again.</summary>
+    public double HostBusyDelaySeconds { get; set; } = 2;
+
     /// <summary>Retries when the customer gave none.</summary>
     public int DefaultRetries { get; set; } = 3;
 

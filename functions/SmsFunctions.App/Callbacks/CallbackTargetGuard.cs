@@ -5,7 +5,9 @@ namespace SmsFunctions.App.Callbacks;
 
 /// <summary>
 /// Refuses webhook targets inside our own network: loopback, RFC 1918 private ranges, link-local (which includes
-/// the cloud metadata endpoint 169.254.169.254), carrier-grade NAT, unique-local IPv6 and the like. Checked when the
+/// the cloud metadata endpoint 169.254.169.254), Azure's platform address 168.63.129.16, carrier-grade NAT, unique-local
+/// IPv6, and the IPv6 ranges that embed an IPv4 address a gateway would translate (NAT64, IPv4-compatible, 6to4,
+/// Teredo), since the embedded address could be any of the former. Checked when the
 /// URL is accepted and again for every address at connect time, so a DNS answer that changes later (rebinding)
 /// cannot reach an internal address either.
 /// </summary>
@@ -31,6 +33,7 @@ public static class CallbackTargetGuard
                 || b[0] == 127
                 || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)      // carrier-grade NAT
                 || (b[0] == 169 && b[1] == 254)                     // link-local, cloud metadata
+                || (b[0] == 168 && b[1] == 63 && b[2] == 129 && b[3] == 16) // Azure wire server (DNS, health, metadata)
                 || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
                 || (b[0] == 192 && b[1] == 0 && b[2] == 0)          // IETF protocol assignments
                 || (b[0] == 192 && b[1] == 168)
@@ -45,7 +48,10 @@ public static class CallbackTargetGuard
                 || address.IsIPv6SiteLocal
                 || address.IsIPv6Multicast
                 || (b[0] & 0xFE) == 0xFC                            // unique local fc00::/7
-                || address.IsIPv6Teredo);
+                || address.IsIPv6Teredo                             // 2001::/32
+                || (b[0] == 0x20 && b[1] == 0x02)                   // 6to4 2002::/16
+                || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B) // NAT64 64:ff9b::/96 and 64:ff9b:1::/48
+                || b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0);  // IPv4-compatible ::/96
         }
 
         return false;

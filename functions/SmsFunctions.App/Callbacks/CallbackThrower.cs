@@ -28,12 +28,10 @@ public sealed class CallbackThrower(HttpClient http, IOptionsMonitor<CallbackOpt
         var body = BuildBody(spec, message, out var contentType);
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType) { CharSet = "utf-8" };
-        foreach (var (name, value) in spec.Headers)
+        // Rows stored before the header rules still go out, without the headers the rules refuse.
+        foreach (var (name, value) in spec.Headers.Where(h => CallbackHeaders.Problem(h.Key, h.Value) is null))
         {
-            if (!request.Headers.TryAddWithoutValidation(name, value))
-            {
-                request.Content.Headers.TryAddWithoutValidation(name, value);
-            }
+            request.Headers.TryAddWithoutValidation(name, value);
         }
 
         request.Headers.Remove(CallbackSigner.HeaderName);

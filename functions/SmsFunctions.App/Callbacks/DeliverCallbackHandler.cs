@@ -28,6 +28,7 @@ public sealed partial class DeliverCallbackHandler(
     CallbackAttemptStore attempts,
     CallbackEnqueuer enqueuer,
     SmsFunctions.App.Inbound.InboundCallbacks inbound,
+    CallbackHostSlots hosts,
     IOptionsMonitor<CallbackOptions> options,
     TimeProvider time,
     ILogger<DeliverCallbackHandler> logger) : IQueueMessageHandler
@@ -111,6 +112,15 @@ public sealed partial class DeliverCallbackHandler(
             recipient = writer.Remembered(e.MessageId, e.Recipient) ?? await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
         }
 
+        using var slot = hosts.TryTake(spec.Url);
+        if (slot is null)
+        {
+            // The host has its share of requests open: try again shortly rather than hold this handler.
+            LogHostBusy(logger, spec.Url.Host, e.MessageId, e.Recipient);
+            await enqueuer.EnqueueAsync([e with { Deferrals = e.Deferrals + 1 }], TimeSpan.FromSeconds(Math.Max(0.1, opts.HostBusyDelaySeconds)), cancellationToken);
+            return;
+        }
+
         var secret = await SecretAsync(e.AccountId, cancellationToken);
         var view = MessageView.ForRecipient(header, recipient, e.State);
         var (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, cancellationToken);
@@ -128,7 +138,7 @@ public sealed partial class DeliverCallbackHandler(
         await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), cancellationToken);
         if (retryIn is { } delay)
         {
-            await enqueuer.EnqueueAsync([e with { Attempt = e.Attempt + 1 }], delay, cancellationToken);
+            await enqueuer.EnqueueAsync([e with { Attempt = e.Attempt + 1, Deferrals = 0 }], delay, cancellationToken);
         }
     }
 
@@ -157,6 +167,9 @@ public sealed partial class DeliverCallbackHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} dropped: the recipient is {Current}")]
     private static partial void LogReplayNotInState(ILogger logger, string messageId, string recipient, string state, string? current);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook host {Host} is busy; the callback for {Recipient} of {MessageId} is queued again")]
+    private static partial void LogHostBusy(ILogger logger, string host, string messageId, string recipient);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback message {QueueMessageId} is malformed and was dropped: {Error}")]
     private static partial void LogMalformed(ILogger logger, string queueMessageId, string error);

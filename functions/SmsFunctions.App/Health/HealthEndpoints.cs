@@ -19,12 +19,14 @@ public static class HealthEndpoints
         return services;
     }
 
-    /// <summary><c>GET /api/health</c>: overall status plus one entry per dependency, 503 when one is down. A caller
-    /// with the admin key also gets <c>deadLetters</c>: per queue and source, how many messages were given up on
-    /// (null when a source cannot tell); they do not change the status.</summary>
+    /// <summary><c>GET /api/health</c>: the overall status, 503 when a dependency is down. Anonymous callers get only
+    /// <c>{"status"}</c>; a caller with the admin key also gets one entry per dependency (addresses, errors) and
+    /// <c>deadLetters</c>: per queue and source, how many messages were given up on (null when a source cannot tell);
+    /// they do not change the status.</summary>
     public static IEndpointRouteBuilder MapSmsHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/api/health", new HealthCheckOptions { ResponseWriter = WriteAsync })
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(4096))
             .WithTags("Health");
         return endpoints;
     }
@@ -32,9 +34,16 @@ public static class HealthEndpoints
     private static async Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
+        if (!await IsAdminAsync(context))
+        {
+            // Storage addresses and exception texts are for the operator only.
+            await context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }, JsonSerializerOptions.Web), context.RequestAborted);
+            return;
+        }
+
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, int?>>? deadLetters = null;
         var monitor = context.RequestServices.GetService<DeadLetterMonitor>();
-        if (monitor is { IsAvailable: true } && await IsAdminAsync(context))
+        if (monitor is { IsAvailable: true })
         {
             try
             {
@@ -62,7 +71,7 @@ public static class HealthEndpoints
         };
         if (deadLetters is not null)
         {
-            body["deadLetters"] = deadLetters; // admin callers only
+            body["deadLetters"] = deadLetters;
         }
         await context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web), context.RequestAborted);
     }

@@ -6,7 +6,8 @@ namespace SmsFunctions.App.Pipeline;
 /// <summary>
 /// Puts state-change events on the callbacks queue, many events to a queue message: events raised at about the same
 /// time (receipts of many messages) share a queue message through a group commit, and the caller returns only once
-/// its event is on the queue.
+/// its event is on the queue. A queue message carries the events of one account only, so an account whose webhook
+/// stalls holds up its own deliveries, not everyone's.
 /// </summary>
 public sealed class CallbackEnqueuer
 {
@@ -59,7 +60,8 @@ public sealed class CallbackEnqueuer
 
     private async Task SendAsync(IReadOnlyList<CallbackEvent> events, TimeSpan? delay, CancellationToken cancellationToken)
     {
-        var messages = events.Chunk(EventsPerMessage)
+        var messages = events.GroupBy(e => e.AccountId, StringComparer.Ordinal)
+            .SelectMany(account => account.Chunk(EventsPerMessage))
             .Select(group => new OutgoingQueueMessage(
                 group.Length == 1 ? group[0].Id : $"{group[0].Id}+{group.Length}",
                 new CallbackWork(1, group).ToJson(),

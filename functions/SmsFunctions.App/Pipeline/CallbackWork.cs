@@ -22,6 +22,7 @@ public sealed record CallbackWork(
 /// message), because a process may have died between storing the state and queuing its callback. Delivered only if
 /// no attempt for that state is on record, so a replay never duplicates a callback that did go out.</param>
 /// <param name="Kind">What the event reports: null for a recipient's state, <see cref="InboundKind"/> for an inbound message.</param>
+/// <param name="Deferrals">Times this attempt was put back because its host was busy (<c>CallbackHostSlots</c>).</param>
 public sealed record CallbackEvent(
     [property: JsonPropertyName("a")] string AccountId,
     [property: JsonPropertyName("m")] string MessageId,
@@ -30,13 +31,17 @@ public sealed record CallbackEvent(
     [property: JsonPropertyName("at")] DateTimeOffset At,
     [property: JsonPropertyName("n")] int Attempt = 1,
     [property: JsonPropertyName("rp")] bool Replay = false,
-    [property: JsonPropertyName("k")] string? Kind = null)
+    [property: JsonPropertyName("k")] string? Kind = null,
+    [property: JsonPropertyName("d")] int Deferrals = 0)
 {
     /// <summary>The <see cref="Kind"/> of an inbound message's webhook (<see cref="MessageId"/> is the inbound id,
     /// <see cref="Recipient"/> its sender); null for a message's delivery report.</summary>
     public const string InboundKind = "mo";
 
-    /// <summary>Stable id of this event's delivery attempt, for queue duplicate detection.</summary>
+    /// <summary>Stable id of this event's delivery attempt, for queue duplicate detection (a deferral is a new send of
+    /// the same attempt, so it gets its own id and is not dropped as a duplicate of the message it came in).</summary>
     [JsonIgnore]
-    public string Id => $"cb-{MessageId}-{Recipient.TrimStart('+')}-{State}-{Attempt}";
+    public string Id => Deferrals == 0
+        ? $"cb-{MessageId}-{Recipient.TrimStart('+')}-{State}-{Attempt}"
+        : $"cb-{MessageId}-{Recipient.TrimStart('+')}-{State}-{Attempt}~d{Deferrals}";
 }

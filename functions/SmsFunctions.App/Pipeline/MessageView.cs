@@ -37,7 +37,7 @@ public static class MessageView
             ["blocklisted"] = message.Blocklisted,
             ["blocklistedReason"] = message.BlocklistedReason,
             ["options"] = Parse(message.OptionsJson),
-            ["callback"] = Parse(message.CallbackJson),
+            ["callback"] = RedactHeaders(Parse(message.CallbackJson)),
             ["createdAt"] = UtcTimestamp.ToText(message.CreatedAt),
             ["updatedAt"] = UtcTimestamp.ToText(recipient?.UpdatedAt ?? message.UpdatedAt),
             ["sentAt"] = UtcTimestamp.ToText(recipient?.SentAt ?? message.SentAt),
@@ -59,6 +59,20 @@ public static class MessageView
         }
 
         return view;
+    }
+
+    /// <summary>The callback's header values are the customer's secrets (see <c>CallbackHeaders</c>): names only.</summary>
+    private static JsonNode? RedactHeaders(JsonNode? callback)
+    {
+        if (callback?["headers"] is JsonObject headers)
+        {
+            foreach (var name in headers.Select(h => h.Key).ToList())
+            {
+                headers[name] = SmsFunctions.App.Callbacks.CallbackHeaders.RedactedValue;
+            }
+        }
+
+        return callback;
     }
 
     private static JsonNode? Parse(string? json) => string.IsNullOrEmpty(json) ? null : JsonNode.Parse(json);

@@ -47,9 +47,11 @@ public static class PipelineExtensions
         services.AddSingleton<ScheduledDispatch>();
         services.AddSingleton<AcceptanceRecovery>();
         services.AddSingleton<CallbackAttemptStore>();
+        services.AddSingleton<CallbackHostSlots>();
 
         // Webhooks: a pooled client whose every connection re-checks the target address (no DNS rebinding to
-        // private networks), and no automatic redirects (a redirect could lead inside).
+        // private networks), no automatic redirects (a redirect could lead inside), and no proxy (a proxy from the
+        // environment would connect in our place, past the connect-time check).
         services.AddHttpClient<CallbackThrower>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
@@ -57,6 +59,7 @@ public static class PipelineExtensions
                 return new SocketsHttpHandler
                 {
                     AllowAutoRedirect = false,
+                    UseProxy = false,
                     MaxConnectionsPerServer = 32,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(2),
                     ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -79,7 +82,8 @@ public static class PipelineExtensions
 
     public static IEndpointRouteBuilder MapSmsPipeline(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapKannelReceipts();
+        // Outside the API's group: capped here (the client-address limit covers every /api route).
+        endpoints.MapKannelReceipts().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(KannelReceiptEndpoint.MaxBodyBytes));
         endpoints.MapCallbackAttemptsApi();
         endpoints.MapFunctionInvocations();
         return endpoints;

@@ -24,9 +24,18 @@ public static partial class FunctionInvocationEndpoints
             return endpoints;
         }
         endpoints.MapGet("/", () => TypedResults.Ok()).ExcludeFromDescription();
-        endpoints.MapPost("/{functionName}", InvokeAsync).ExcludeFromDescription();
+        endpoints.MapPost("/{functionName}", InvokeAsync).ExcludeFromDescription()
+            .AddEndpointFilter(async (context, next) => IsFromHost(context.HttpContext.Connection)
+                ? await next(context).ConfigureAwait(false)
+                : Problem(StatusCodes.Status403Forbidden, "INVOCATION_FORBIDDEN", "Invocations come only from the Functions host.",
+                    "The Functions host calls the handler over loopback; this request came from elsewhere."));
         return endpoints;
     }
+
+    /// <summary>The Functions host runs beside us and calls over loopback: an invocation from any other address (a
+    /// public listener, a proxy in front) could post a <c>DeliverCallback</c> or a dispatch, so it is refused.</summary>
+    internal static bool IsFromHost(ConnectionInfo connection) =>
+        connection.RemoteIpAddress is { } remote && System.Net.IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote);
 
     private static async Task<IResult> InvokeAsync(
         string functionName,

@@ -9,6 +9,8 @@ namespace SmsFunctions.App.Triggers;
 /// for a slot would burn its visibility timeout). Which queue to poll comes from a <see cref="WeightedBandSelector"/>;
 /// a queue found empty is skipped for a back-off that doubles from <c>IdlePollMinMilliseconds</c> up to
 /// <c>IdlePollMaxMilliseconds</c> and resets when it yields work, so idle queues cost a few polls a second, not a spin.
+/// While a handler runs, its message's visibility is renewed every half timeout, so a long run (a batch of slow
+/// webhooks) is not redelivered to another handler and done twice.
 /// </summary>
 internal sealed partial class QueueListener : IDisposable
 {
@@ -189,8 +191,22 @@ internal sealed partial class QueueListener : IDisposable
 
     private async Task HandleAsync(QueueFunction function, InFlightMessage inFlight)
     {
-        var message = inFlight.Message;
-        var outcome = await _invoker.InvokeAsync(function, message, "local", _abortHandlers.Token).ConfigureAwait(false);
+        QueueInvocationOutcome outcome;
+        using (var renewing = new CancellationTokenSource())
+        {
+            var renewal = RenewWhileHandlingAsync(inFlight, renewing.Token);
+            try
+            {
+                outcome = await _invoker.InvokeAsync(function, inFlight.Message, "local", _abortHandlers.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await renewing.CancelAsync().ConfigureAwait(false);
+                await renewal.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        var message = inFlight.Message; // with the latest receipt
         if (!inFlight.TrySettle())
         {
             return; // shutdown has already returned it to the queue
@@ -211,6 +227,34 @@ internal sealed partial class QueueListener : IDisposable
             default:
                 await AbandonAsync(message, TimeSpan.Zero).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>Renews the message's visibility every half timeout until <paramref name="stop"/>; a failed renewal is
+    /// logged and tried again at the next tick (at worst the message reappears, and the idempotent handler skips it).</summary>
+    private async Task RenewWhileHandlingAsync(InFlightMessage inFlight, CancellationToken stop)
+    {
+        var every = TimeSpan.FromTicks(Math.Max(_options.VisibilityTimeout.Ticks / 2, TimeSpan.FromMilliseconds(100).Ticks));
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(every, _time, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                inFlight.Message = await _receiver.RenewAsync(inFlight.Message, _options.VisibilityTimeout, stop).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stop.IsCancellationRequested)
+            {
+                LogRenewFailed(_logger, ex, inFlight.Message.QueueName, inFlight.Message.Id);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -268,12 +312,16 @@ internal sealed partial class QueueListener : IDisposable
     {
         private int _settled;
 
-        public ReceivedQueueMessage Message { get; } = message;
+        /// <summary>The message with its latest receipt (renewals replace it).</summary>
+        public ReceivedQueueMessage Message { get; set; } = message;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the visibility of message {MessageId} on queue {QueueName}; trying again at the next renewal")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string queueName, string messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from queue {QueueName} failed; polling it again after a back-off")]
     private static partial void LogReceiveFailed(ILogger logger, Exception exception, string queueName);

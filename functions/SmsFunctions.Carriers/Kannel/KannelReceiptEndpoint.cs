@@ -15,6 +15,21 @@ public static class KannelReceiptEndpoint
     /// <summary>The path under the receipt base URL, as put into every dlr-url.</summary>
     public const string Path = "/api/carriers/kannel/receipts";
 
+    /// <summary>Largest receipt body read: a receipt is a few short fields, so a bigger body is refused (413) before
+    /// it is parsed or its signature checked.</summary>
+    public const int MaxBodyBytes = 8 * 1024;
+
+    private static readonly Microsoft.AspNetCore.Http.Features.FormOptions ReceiptForm = new()
+    {
+        BufferBody = false,
+        ValueCountLimit = 32,
+        KeyLengthLimit = 64,
+        ValueLengthLimit = MaxBodyBytes,
+        MultipartBodyLengthLimit = MaxBodyBytes,
+        MultipartHeadersCountLimit = 8,
+        MultipartHeadersLengthLimit = 1024,
+    };
+
     /// <summary>Maps GET and POST on <paramref name="pattern"/> (default <see cref="Path"/>) to <see cref="HandleAsync"/>.</summary>
     public static RouteHandlerBuilder MapKannelReceipts(this IEndpointRouteBuilder endpoints, string pattern = Path) =>
         endpoints.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Post], HandleAsync).WithName("KannelReceipt");
@@ -27,8 +42,14 @@ public static class KannelReceiptEndpoint
         ArgumentNullException.ThrowIfNull(sink);
 
         var request = context.Request;
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return TypedResults.Problem($"A receipt body may have at most {MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "Receipt too large", extensions: new Dictionary<string, object?> { ["code"] = "PAYLOAD_TOO_LARGE" });
+        }
+
         var form = request.HasFormContentType
-            ? await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false)
+            ? await request.ReadFormAsync(ReceiptForm, context.RequestAborted).ConfigureAwait(false)
             : null;
         string? Value(string name)
         {

@@ -8,19 +8,28 @@ namespace SmsFunctions.Carriers.Kannel;
 /// Turns the values of a Kannel receipt callback (<c>mid, to, sig, type, ts, smscid, reply</c>, see
 /// <see cref="KannelSendSmsRequest.ReceiptUrl"/>) into a <see cref="DeliveryReceipt"/>. Pure apart from the clock,
 /// which only dates receipts whose <c>ts</c> is missing. Duplicates parse to equal receipts: idempotency is the
-/// sink's job.
+/// sink's job. A signature is good for <see cref="DefaultLifetime"/> after its submission (longer than any validity
+/// period plus the SMSC's retries), and a receipt dated before its submission or in the future is refused: a dlr-url
+/// that leaks cannot be replayed for ever, nor dated at will.
 /// </summary>
 /// <remarks>Types: 1 Delivered, 2 Undelivered (Expired when the SMPP receipt text says <c>stat:EXPIRED</c>),
 /// 4 Buffered, 8 Sent (accepted by the SMSC), 16 Rejected (by the SMSC); anything else is ignored.</remarks>
 public sealed partial class KannelReceiptParser
 {
+    public static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>Clock difference tolerated between us, Kannel and the SMSC.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     private readonly string _secret;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _lifetime;
 
-    public KannelReceiptParser(string? secret, TimeProvider? time = null)
+    public KannelReceiptParser(string? secret, TimeProvider? time = null, TimeSpan? lifetime = null)
     {
         _secret = secret ?? "";
         _time = time ?? TimeProvider.System;
+        _lifetime = lifetime ?? DefaultLifetime;
     }
 
     public KannelReceiptParseResult Parse(
@@ -36,9 +45,15 @@ public sealed partial class KannelReceiptParser
             return new(KannelReceiptVerdict.Malformed, Problem: "Missing " + string.Join(", ", missing) + ".");
         }
 
-        if (!KannelReceiptSignature.Verify(_secret, mid!, to!, sig))
+        if (!KannelReceiptSignature.Verify(_secret, mid!, to!, sig, out var issuedAt))
         {
             return new(KannelReceiptVerdict.BadSignature, Problem: "The receipt signature does not match.");
+        }
+
+        var now = _time.GetUtcNow();
+        if (now > issuedAt + _lifetime || issuedAt > now + ClockSkew)
+        {
+            return new(KannelReceiptVerdict.BadSignature, Problem: "The receipt signature has expired.");
         }
 
         if (!int.TryParse(type, NumberStyles.None, CultureInfo.InvariantCulture, out var kannelType))
@@ -65,7 +80,11 @@ public sealed partial class KannelReceiptParser
         var at = long.TryParse(ts, NumberStyles.None, CultureInfo.InvariantCulture, out var unixSeconds)
             && unixSeconds is > 0 and < 253_402_300_800
                 ? DateTimeOffset.FromUnixTimeSeconds(unixSeconds)
-                : _time.GetUtcNow();
+                : now;
+        if (at < issuedAt - ClockSkew || at > now + ClockSkew)
+        {
+            return new(KannelReceiptVerdict.BadSignature, Problem: "The receipt is dated outside the time since its submission.");
+        }
         var errorCode = state is RecipientState.Undelivered or RecipientState.Expired or RecipientState.Rejected && text is not null
             ? SmppError().Match(text) is { Success: true } match ? match.Groups[1].Value : null
             : null;

@@ -1,37 +1,50 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
 namespace SmsFunctions.Carriers.Kannel;
 
-/// <summary>HMAC-SHA256 over <c>mid|to</c>, truncated to 128 bits and written as 32 lower-case hex digits: it proves
-/// a receipt callback carries ids that we put into the dlr-url.</summary>
+/// <summary>
+/// The <c>sig</c> of a dlr-url: <c>{issued at, Unix s}.{HMAC-SHA256 over mid|to|issued at, truncated to 128 bits,
+/// 32 lower-case hex digits}</c>. It proves a receipt callback carries ids we put into the dlr-url of the submission
+/// made at that time, and lets the receipt expire (see <see cref="KannelReceiptParser"/>). Kannel fills <c>type</c>,
+/// <c>ts</c> and the rest in at delivery time, so they cannot be signed; <c>ts</c> is checked against the issue time.
+/// </summary>
 public static class KannelReceiptSignature
 {
     private const int Bytes = 16;
 
-    public static string Compute(string secret, string messageId, string recipient)
+    public static string Compute(string secret, string messageId, string recipient, DateTimeOffset issuedAt)
     {
         ArgumentException.ThrowIfNullOrEmpty(secret);
-        return Convert.ToHexStringLower(Mac(secret, messageId, recipient));
+        var seconds = issuedAt.ToUnixTimeSeconds();
+        return seconds.ToString(CultureInfo.InvariantCulture) + "." + Convert.ToHexStringLower(Mac(secret, messageId, recipient, seconds));
     }
 
-    /// <summary>Constant-time comparison; false for a missing or malformed signature.</summary>
-    public static bool Verify(string secret, string messageId, string recipient, string? signature)
+    /// <summary>Constant-time comparison; false for a missing or malformed signature (including the unversioned
+    /// <c>mid|to</c> signatures of older dlr-urls, which never expired).</summary>
+    public static bool Verify(string secret, string messageId, string recipient, string? signature, out DateTimeOffset issuedAt)
     {
-        if (string.IsNullOrEmpty(secret) || signature is null || signature.Length != Bytes * 2)
+        issuedAt = default;
+        var dot = signature?.IndexOf('.', StringComparison.Ordinal) ?? -1;
+        if (string.IsNullOrEmpty(secret) || signature is null || dot <= 0 || signature.Length - dot - 1 != Bytes * 2
+            || !long.TryParse(signature.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            || seconds is <= 0 or >= 253_402_300_800)
         {
             return false;
         }
 
         Span<byte> given = stackalloc byte[Bytes];
-        if (Convert.FromHexString(signature, given, out _, out var written) != System.Buffers.OperationStatus.Done || written != Bytes)
+        if (Convert.FromHexString(signature.AsSpan(dot + 1), given, out _, out var written) != System.Buffers.OperationStatus.Done || written != Bytes)
         {
             return false;
         }
 
-        return CryptographicOperations.FixedTimeEquals(Mac(secret, messageId, recipient), given);
+        issuedAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        return CryptographicOperations.FixedTimeEquals(Mac(secret, messageId, recipient, seconds), given);
     }
 
-    private static byte[] Mac(string secret, string messageId, string recipient) =>
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(messageId + "|" + recipient))[..Bytes];
+    private static byte[] Mac(string secret, string messageId, string recipient, long issuedAt) =>
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret),
+            Encoding.UTF8.GetBytes(messageId + "|" + recipient + "|" + issuedAt.ToString(CultureInfo.InvariantCulture)))[..Bytes];
 }

@@ -42,17 +42,18 @@ public static class KannelSendSmsRequest
 
         Append(query, "dlr-mask", options.DlrMask.ToString(CultureInfo.InvariantCulture));
         // Escaped once as a whole: Kannel decodes it, substitutes the %-placeholders and calls the result.
-        Append(query, "dlr-url", ReceiptUrl(receiptBaseUrl, options.ReceiptSecret ?? "", submission.MessageId, submission.Recipient));
+        Append(query, "dlr-url", ReceiptUrl(receiptBaseUrl, options.ReceiptSecret ?? "", submission.MessageId, submission.Recipient, now));
 
         return new UriBuilder(sendSmsUrl) { Query = query.ToString() }.Uri;
     }
 
-    /// <summary>The dlr-url as Kannel must see it after decoding: our ids escaped, Kannel's placeholders literal.</summary>
-    public static string ReceiptUrl(Uri receiptBaseUrl, string secret, string messageId, string recipient)
+    /// <summary>The dlr-url as Kannel must see it after decoding: our ids escaped, Kannel's placeholders literal, signed
+    /// for the submission made at <paramref name="issuedAt"/>.</summary>
+    public static string ReceiptUrl(Uri receiptBaseUrl, string secret, string messageId, string recipient, DateTimeOffset issuedAt)
     {
         ArgumentNullException.ThrowIfNull(receiptBaseUrl);
         EnsureCarriable(messageId);
-        var signature = KannelReceiptSignature.Compute(secret, messageId, recipient);
+        var signature = KannelReceiptSignature.Compute(secret, messageId, recipient, issuedAt);
         return receiptBaseUrl.AbsoluteUri.TrimEnd('/') + KannelReceiptEndpoint.Path
             + "?mid=" + Uri.EscapeDataString(messageId)
             + "&to=" + Uri.EscapeDataString(recipient)

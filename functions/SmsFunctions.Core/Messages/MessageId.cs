@@ -16,7 +16,9 @@ public static class MessageId
     /// <summary>Unix milliseconds of <see cref="DateTimeOffset.MaxValue"/>; fits in 12 hex digits, padded to 13.</summary>
     public static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
-    /// <summary>A new id for a message created now. <paramref name="random"/> defaults to <see cref="Random.Shared"/>; ids are not secrets.</summary>
+    /// <summary>A new id for a message created now. Without <paramref name="random"/> (tests pass one) the random part
+    /// comes from the operating system's CSPRNG: ids are not secrets (every read also checks the account), but they
+    /// must not be predictable from one another.</summary>
     public static string New(TimeProvider time, Random? random = null) => New(time, random, lastDigit: null);
 
     /// <summary>As <see cref="New(TimeProvider, Random?)"/>, with the last hex digit given (0–15) instead of random:
@@ -24,7 +26,14 @@ public static class MessageId
     public static string New(TimeProvider time, Random? random, int? lastDigit)
     {
         ArgumentNullException.ThrowIfNull(time);
-        return Of(time.GetUtcNow(), (random ?? Random.Shared).NextInt64(1L << (RandomDigits * 4)), lastDigit);
+        return Of(time.GetUtcNow(), random?.NextInt64(1L << (RandomDigits * 4)) ?? SecureRandom(), lastDigit);
+    }
+
+    private static long SecureRandom()
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(long)];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return BitConverter.ToInt64(bytes) & long.MaxValue; // Of keeps the low 44 bits
     }
 
     /// <summary>The id of a message created at <paramref name="createdAt"/> whose random part is taken from

@@ -159,6 +159,15 @@ public sealed partial class StorageQueueTransport : IQueueSender, IQueueReceiver
         }
     }
 
+    public async Task<ReceivedQueueMessage> RenewAsync(ReceivedQueueMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var (messageId, popReceipt) = DecodeReceipt(message.Receipt);
+        var queue = await GetQueueAsync(message.QueueName, cancellationToken).ConfigureAwait(false);
+        var updated = await queue.UpdateMessageAsync(messageId, popReceipt, (BinaryData?)null, ClampVisibility(visibilityTimeout, TimeSpan.FromSeconds(1)), cancellationToken).ConfigureAwait(false);
+        return message with { Receipt = EncodeReceipt(messageId, updated.Value.PopReceipt) };
+    }
+
     public async Task<int?> GetApproximateCountAsync(string queueName, CancellationToken cancellationToken = default)
     {
         var queue = await GetQueueAsync(queueName, cancellationToken).ConfigureAwait(false);

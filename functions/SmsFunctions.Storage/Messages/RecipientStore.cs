@@ -76,12 +76,13 @@ public sealed class RecipientStore(SmsTables tables) : IRecipientRowStore
     /// <summary>
     /// One page of a message's recipients, optionally only those in <paramref name="state"/>: table by table (see
     /// <see cref="RecipientKeys.TablesOf"/>), each in partition then number order. The continuation is
-    /// <c>{table ordinal}:{table service continuation}</c>.
+    /// <c>{table ordinal}:{table service continuation}</c>. With <paramref name="accountId"/>, only that account's rows
+    /// (the API's reads: a message id says nothing about whose message it is).
     /// </summary>
     public async Task<TablePage<RecipientEntity>> ListAsync(
-        string messageId, int pageSize, string? continuationToken, string? state = null, CancellationToken cancellationToken = default)
+        string messageId, int pageSize, string? continuationToken, string? state = null, string? accountId = null, CancellationToken cancellationToken = default)
     {
-        var filter = Filter(messageId, state);
+        var filter = accountId is null ? Filter(messageId, state) : Filter(messageId, state) + $" and AccountId eq {TableValues.Quote(accountId)}";
         var size = Math.Clamp(pageSize, 1, MaxPageSize);
         var tablesOf = RecipientKeys.TablesOf(messageId);
         var (ordinal, inner) = ParseContinuation(continuationToken);

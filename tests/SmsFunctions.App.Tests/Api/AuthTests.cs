@@ -154,7 +154,7 @@ public sealed class AuthTests(SmsAppFixture app)
         var customer = await app.CreateCustomerAsync(1m);
         Assert.StartsWith("smsk_", customer.Token, StringComparison.Ordinal);
         var hash = Storage.Tokens.TokenStore.Hash(customer.Token);
-        var row = await app.Tables.Tokens.GetEntityAsync<Azure.Data.Tables.TableEntity>("token", hash, cancellationToken: Ct);
+        var row = await app.Tables.Tokens.GetEntityAsync<Azure.Data.Tables.TableEntity>(Storage.Tokens.TokenEntity.PartitionOf(hash), hash, cancellationToken: Ct);
         Assert.DoesNotContain(row.Value.Select(p => p.Value), v => v is string s && s.Contains(customer.Token, StringComparison.Ordinal));
     }
 

@@ -48,7 +48,7 @@ public sealed class SendMessageTests(SmsAppFixture app)
         Assert.Equal("JSON", data["callback"]!["method"]!.GetValue<string>());
         Assert.Equal("https://www.mysite.com/myEndpoint", data["callback"]!["url"]!.GetValue<string>());
         Assert.Equal(3, data["callback"]!["retry"]!.GetValue<int>());
-        Assert.Equal("9834r5fh589494", data["callback"]!["headers"]!["session_id"]!.GetValue<string>());
+        Assert.Equal("[redacted]", data["callback"]!["headers"]!["session_id"]!.GetValue<string>()); // header values are the customer's secrets: names only
         Assert.Equal("123456789", data["callback"]!["custom"]!["my_custom_id"]!.GetValue<string>());
         Assert.False(data["options"]!["dryRun"]!.GetValue<bool>());
         Assert.Equal("9.95", body["credit"]!.GetValue<string>());

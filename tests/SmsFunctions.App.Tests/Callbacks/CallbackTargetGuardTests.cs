@@ -20,6 +20,13 @@ public sealed class CallbackTargetGuardTests
     [InlineData("fe80::1")]
     [InlineData("fd00::1")]
     [InlineData("::ffff:10.0.0.1")] // IPv4-mapped private
+    [InlineData("168.63.129.16")]   // Azure wire server
+    [InlineData("64:ff9b::a9fe:a9fe")] // NAT64 of 169.254.169.254
+    [InlineData("64:ff9b:1::a00:1")]   // local-use NAT64
+    [InlineData("::a9fe:a9fe")]        // IPv4-compatible 169.254.169.254
+    [InlineData("::")]                 // unspecified
+    [InlineData("2002:a9fe:a9fe::1")]  // 6to4 of 169.254.169.254
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")] // Teredo
     public void InternalAddressesAreNotPublic(string address) => Assert.False(CallbackTargetGuard.IsPublicAddress(IPAddress.Parse(address)));
 
     [Theory]
@@ -27,6 +34,8 @@ public sealed class CallbackTargetGuardTests
     [InlineData("172.32.0.1")]
     [InlineData("192.169.0.1")]
     [InlineData("2001:4860:4860::8888")]
+    [InlineData("168.63.129.17")]
+    [InlineData("2a00:1450:4001::200e")]
     public void PublicAddressesArePublic(string address) => Assert.True(CallbackTargetGuard.IsPublicAddress(IPAddress.Parse(address)));
 
     [Theory]

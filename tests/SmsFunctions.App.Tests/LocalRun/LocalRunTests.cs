@@ -15,6 +15,7 @@ public sealed class LocalRunTests
     private static Dictionary<string, string?> Environment(int port) => new()
     {
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+        ["ASPNETCORE_ENVIRONMENT"] = "Development", // as dotnet run's launch profile: the sample admin key is accepted
         ["Sms__Storage__ConnectionString"] = "UseDevelopmentStorage=true",
         ["Sms__Storage__TablePrefix"] = "localrun" + Guid.NewGuid().ToString("N")[..6],
         ["Sms__Runtime__LocalTriggers"] = "false",
@@ -30,6 +31,7 @@ public sealed class LocalRunTests
         var port = AppProcess.FreePort();
         await using var app = AppProcess.Start(Environment(port));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "dev-admin-key-change-me"); // the sample key: dependencies are for the admin
 
         JsonElement health = default;
         var deadline = DateTime.UtcNow.AddSeconds(90);

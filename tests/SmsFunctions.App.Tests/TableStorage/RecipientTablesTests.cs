@@ -79,7 +79,7 @@ public sealed class RecipientTablesTests(SmsAppFixture app)
         token = null;
         do
         {
-            var page = await store.ListAsync(id, 7, token, "DELIVERED", Ct);
+            var page = await store.ListAsync(id, 7, token, "DELIVERED", cancellationToken: Ct);
             delivered.AddRange(page.Items.Select(r => r.Number));
             token = page.ContinuationToken;
         }

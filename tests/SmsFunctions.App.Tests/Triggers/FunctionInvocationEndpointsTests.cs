@@ -323,6 +323,18 @@ public sealed class FunctionInvocationEndpointsTests
     }
 
     [Fact]
+    public async Task InvocationFromOutsideLoopbackIsRefusedAndRunsNothing()
+    {
+        await using var app = await HostModeApp.StartAsync(remoteAddress: System.Net.IPAddress.Parse("203.0.113.7"));
+
+        using var response = await InvokeAsync(app, "DeliverCallback", ServiceBusInvocation(Body));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("INVOCATION_FORBIDDEN", await ProblemCodeAsync(response));
+        Assert.False(app.QueueScript.Handled.Reader.TryRead(out _));
+    }
+
+    [Fact]
     public async Task OutsideHostModeNothingIsMapped()
     {
         await using var app = await HostModeApp.StartAsync(hostMode: false);

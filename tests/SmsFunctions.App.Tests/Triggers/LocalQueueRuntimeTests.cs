@@ -68,6 +68,27 @@ public sealed class LocalQueueRuntimeTests
     }
 
     [Fact]
+    public async Task ALongHandlerKeepsItsMessageInvisibleAndSettlesWithTheLatestReceipt()
+    {
+        await using var harness = LocalRuntimeHarness.Create(new Dictionary<string, string?> { ["Sms:Runtime:VisibilityTimeoutSeconds"] = "1" });
+        harness.Script.OnHandle = async (_, ct) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2.6), ct); // longer than two visibility timeouts
+            return QueueHandlingResult.Completed;
+        };
+        harness.Queues.Enqueue(QueueNames.Callbacks, "slow-webhooks");
+
+        await harness.StartAsync();
+        var settlement = await harness.NextSettlementAsync();
+
+        Assert.Equal(Settlement.Completed, settlement.Kind);
+        var renewals = harness.Queues.Renewals.ToList();
+        Assert.InRange(renewals.Count, 3, 10); // every half timeout
+        Assert.All(renewals, r => Assert.Equal(TimeSpan.FromSeconds(1), r.Visibility));
+        Assert.DoesNotContain(renewals, r => r.Message.Receipt == settlement.Message.Receipt); // completed with the receipt of the last renewal
+    }
+
+    [Fact]
     public async Task RetryAfterAbandonsWithTheRequestedDelay()
     {
         await using var harness = LocalRuntimeHarness.Create();

@@ -12,7 +12,7 @@ public sealed class KannelReceiptEndpointTests
     private const string Secret = "a-receipt-secret-of-some-length";
     private const string Mid = "0199aa55bb66cc77dd88ee99";
     private const string To = "+393331234567";
-    private static readonly string Sig = KannelReceiptSignature.Compute(Secret, Mid, To);
+    private static readonly string Sig = KannelReceiptSignature.Compute(Secret, Mid, To, new DateTimeOffset(2026, 3, 1, 8, 59, 0, TimeSpan.Zero));
     private readonly RecordingReceiptSink _sink = new();
     private readonly KannelReceiptParser _parser = new(Secret, new SteppingTimeProvider());
 

@@ -9,7 +9,8 @@ public sealed class KannelReceiptParserTests
     private const string Secret = "a-receipt-secret-of-some-length";
     private const string Mid = "0199aa55bb66cc77dd88ee99";
     private const string To = "+393331234567";
-    private static readonly string Sig = KannelReceiptSignature.Compute(Secret, Mid, To);
+    private static readonly DateTimeOffset Submitted = new(2026, 3, 1, 8, 59, 0, TimeSpan.Zero); // a minute before the clock
+    private static readonly string Sig = KannelReceiptSignature.Compute(Secret, Mid, To, Submitted);
     private readonly SteppingTimeProvider _time = new();
     private readonly KannelReceiptParser _parser;
 
@@ -123,6 +124,42 @@ public sealed class KannelReceiptParserTests
     [Fact]
     public void NonNumericTypeIsMalformed() =>
         Assert.Equal(KannelReceiptVerdict.Malformed, _parser.Parse(Mid, To, Sig, "%d").Verdict);
+
+    [Fact]
+    public void ASignatureExpiresAfterItsLifetime()
+    {
+        Assert.Equal(KannelReceiptVerdict.Receipt, _parser.Parse(Mid, To, Sig, "1").Verdict);
+
+        _time.Advance(KannelReceiptParser.DefaultLifetime);
+
+        var result = _parser.Parse(Mid, To, Sig, "1");
+        Assert.Equal(KannelReceiptVerdict.BadSignature, result.Verdict);
+        Assert.Contains("expired", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1772352000")] // an hour before the submission
+    [InlineData("1772359200")] // an hour after now
+    public void AReceiptDatedOutsideTheTimeSinceItsSubmissionIsRefused(string ts) =>
+        Assert.Equal(KannelReceiptVerdict.BadSignature, _parser.Parse(Mid, To, Sig, "1", ts).Verdict);
+
+    [Fact]
+    public void ASignatureOfAnotherSubmissionTimeDoesNotMatch()
+    {
+        var other = KannelReceiptSignature.Compute(Secret, Mid, To, Submitted.AddSeconds(-30));
+        var forged = other[..other.IndexOf('.', StringComparison.Ordinal)] + Sig[Sig.IndexOf('.', StringComparison.Ordinal)..];
+
+        Assert.Equal(KannelReceiptVerdict.BadSignature, _parser.Parse(Mid, To, forged, "1").Verdict);
+    }
+
+    [Fact]
+    public void AnUnversionedSignatureThatNeverExpiredIsRefused()
+    {
+        var legacy = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(Secret), System.Text.Encoding.UTF8.GetBytes(Mid + "|" + To))[..16]);
+
+        Assert.Equal(KannelReceiptVerdict.BadSignature, _parser.Parse(Mid, To, legacy, "1").Verdict);
+    }
 
     [Fact]
     public void DuplicateCallbacksParseToEqualReceipts() =>

@@ -48,7 +48,7 @@ public sealed class KannelSendSmsRequestTests
         var uri = KannelSendSmsRequest.Build(Options, ReceiptBase, submission, Now);
         var dlrUrl = QueryHelpers.ParseQuery(uri.Query)["dlr-url"].ToString();
 
-        var expectedSig = KannelReceiptSignature.Compute(Options.ReceiptSecret!, submission.MessageId, submission.Recipient);
+        var expectedSig = KannelReceiptSignature.Compute(Options.ReceiptSecret!, submission.MessageId, submission.Recipient, Now);
         Assert.Equal(
             $"http://127.0.0.1:7071/api/carriers/kannel/receipts?mid={submission.MessageId}&to=%2B393331234567&sig={expectedSig}&type=%d&ts=%T&smscid=%F&reply=%A",
             dlrUrl);
@@ -76,12 +76,12 @@ public sealed class KannelSendSmsRequestTests
     [Fact]
     public void ReceiptBaseWithAPathKeepsIt() =>
         Assert.StartsWith("https://gw.example.com/sms/api/carriers/kannel/receipts?mid=",
-            KannelSendSmsRequest.ReceiptUrl(new Uri("https://gw.example.com/sms/"), "secret", "abc", "+39333"), StringComparison.Ordinal);
+            KannelSendSmsRequest.ReceiptUrl(new Uri("https://gw.example.com/sms/"), "secret", "abc", "+39333", Now), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("id with space")]
     [InlineData("id%41")]
     [InlineData("idé")]
     public void MessageIdsKannelWouldMangleAreRefused(string mid) =>
-        Assert.Throws<ArgumentException>(() => KannelSendSmsRequest.ReceiptUrl(ReceiptBase, "secret", mid, "+39333"));
+        Assert.Throws<ArgumentException>(() => KannelSendSmsRequest.ReceiptUrl(ReceiptBase, "secret", mid, "+39333", Now));
 }

@@ -5,9 +5,10 @@ using SmsFunctions.App.Api.Common;
 namespace SmsFunctions.App.Api.Auth;
 
 /// <summary>
-/// Per-token rate limiting: a token bucket per token hash refilled every second with the account's
-/// <c>rateLimitPerSecond</c>. The partition key includes the limit, so a changed limit takes effect with the
-/// account cache (30 s). Admin and anonymous requests are not limited here (anonymous ones are refused anyway).
+/// Per-account rate limiting: a token bucket per account refilled every second with the account's
+/// <c>rateLimitPerSecond</c>, shared by all of the account's tokens (minting more tokens does not buy more requests).
+/// The partition key includes the limit, so a changed limit takes effect with the account cache (30 s). Admin and
+/// anonymous requests are not limited here (anonymous ones are limited per client address, see <c>ClientAddressLimits</c>).
 /// </summary>
 public sealed class TokenRateLimiter : IDisposable
 {
@@ -22,9 +23,9 @@ public sealed class TokenRateLimiter : IDisposable
         }));
 
     /// <summary>Null when the request may proceed, otherwise the seconds to wait.</summary>
-    public int? TryAcquire(string tokenId, int limit)
+    public int? TryAcquire(string accountId, int limit)
     {
-        using var lease = _limiter.AttemptAcquire((tokenId, Math.Max(1, limit)));
+        using var lease = _limiter.AttemptAcquire((accountId, Math.Max(1, limit)));
         if (lease.IsAcquired)
         {
             return null;
@@ -46,15 +47,15 @@ public sealed class TokenRateLimitFilter(TokenRateLimiter limiter) : IEndpointFi
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var user = context.HttpContext.User;
-        var token = user.TokenIdOf();
-        if (token is not null && int.TryParse(user.FindFirst(SmsClaims.RateLimit)?.Value, CultureInfo.InvariantCulture, out var limit))
+        var account = user.AccountIdOf();
+        if (account is not null && int.TryParse(user.FindFirst(SmsClaims.RateLimit)?.Value, CultureInfo.InvariantCulture, out var limit))
         {
-            var retryAfter = limiter.TryAcquire(token, limit);
+            var retryAfter = limiter.TryAcquire(account, limit);
             if (retryAfter is { } seconds)
             {
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 return ApiProblem.Create(StatusCodes.Status429TooManyRequests, ApiErrorCodes.RateLimited, "Too many requests.",
-                    $"This token may make {limit} requests per second. Retry after {seconds} s.",
+                    $"This account may make {limit} requests per second, over all its tokens. Retry after {seconds} s.",
                     new Dictionary<string, object?> { ["limitPerSecond"] = limit, ["retryAfterSeconds"] = seconds });
             }
         }

@@ -16,6 +16,9 @@ public static class ApiErrorCodes
     public const string InvalidValidityPeriod = "INVALID_VALIDITY_PERIOD";
     public const string InvalidCallbackUrl = "INVALID_CALLBACK_URL";
     public const string InvalidCallbackRetry = "INVALID_CALLBACK_RETRY";
+    public const string InvalidCallbackHeader = "INVALID_CALLBACK_HEADER";
+    public const string CallbackTooLarge = "CALLBACK_TOO_LARGE";
+    public const string RecipientFieldsTooLarge = "RECIPIENT_FIELDS_TOO_LARGE";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
     public const string InvalidContinuationToken = "INVALID_CONTINUATION_TOKEN";
@@ -24,6 +27,7 @@ public static class ApiErrorCodes
     public const string Unauthorized = "UNAUTHORIZED";
     public const string Forbidden = "FORBIDDEN";
     public const string RateLimited = "RATE_LIMITED";
+    public const string BulkLimitReached = "BULK_LIMIT_REACHED";
     public const string AccountBlocked = "ACCOUNT_BLOCKED";
     public const string AccountNotFound = "ACCOUNT_NOT_FOUND";
     public const string InsufficientCredit = "INSUFFICIENT_CREDIT";

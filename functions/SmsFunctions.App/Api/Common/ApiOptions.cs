@@ -18,6 +18,14 @@ public sealed class ApiOptions
     [Range(1, 1_000_000)]
     public int MaxRecipientsPerRequest { get; set; } = 100_000;
 
+    /// <summary>Requests with at least this many recipients count as bulk work (see <see cref="MaxConcurrentBulkPerAccount"/>).</summary>
+    [Range(1, 1_000_000)]
+    public int BulkRecipientThreshold { get; set; } = 1000;
+
+    /// <summary>Bulk requests (sends, dry runs, transaction additions) one account may have in progress at once per instance.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentBulkPerAccount { get; set; } = 2;
+
     /// <summary>How far ahead <c>scheduledAt</c> may be.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan MaxScheduleAhead { get; set; } = TimeSpan.FromDays(35);

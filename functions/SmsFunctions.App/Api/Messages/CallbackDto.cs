@@ -17,4 +17,7 @@ public sealed record CallbackDto(
 {
     public const int DefaultRetry = 3;
     public const int MaxRetry = 10;
+
+    /// <summary>The callback as views show it: header names without their values.</summary>
+    public CallbackDto Redacted() => this with { Headers = SmsFunctions.App.Callbacks.CallbackHeaders.Redact(Headers) };
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
@@ -113,9 +114,14 @@ public static class MessagesApi
             {
                 var fields = new RequestFields();
                 var request = SendRequestReader.Read(document!.RootElement, fields, options.MaxRecipientsPerRequest);
+                // Bulk work is capped per account (dry runs too): a bulk request past the cap is refused before any work.
+                var bulk = context.RequestServices.GetRequiredService<BulkSendSlots>();
+                using var slot = request is { Recipients.Count: var n } && bulk.IsBulk(n) ? bulk.TryTake(accountId) : null;
                 outcome = shape(request is null
                     ? ApiOutcome.Fail(TooManyRecipients(options.MaxRecipientsPerRequest))
-                    : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt, minimumCreditPerPart));
+                    : slot is null && bulk.IsBulk(request.Recipients?.Count ?? 0)
+                        ? ApiOutcome.Fail(BulkSendSlots.Refused(options.MaxConcurrentBulkPerAccount))
+                        : await service.SubmitAsync(accountId, request, fields, cancellationToken, attempt, minimumCreditPerPart));
             }
             catch
             {
@@ -242,7 +248,7 @@ public static class MessagesApi
     }
 
     public static async Task<IResult> UpdateMessage(
-        string id, HttpContext context, ClaimsPrincipal user, MessageEditor editor, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+        string id, HttpContext context, ClaimsPrincipal user, MessageEditor editor, IOptions<ApiOptions> options, BulkSendSlots bulk, CancellationToken cancellationToken)
     {
         var accountId = user.AccountIdOf()!;
         var (document, _, problem) = await JsonBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes);
@@ -263,6 +269,13 @@ public static class MessagesApi
             if (fields.HasShapeErrors)
             {
                 return ApiProblem.Validation(fields.Status, fields.Errors);
+            }
+
+            var isBulk = bulk.IsBulk(request.Recipients?.Count ?? 0);
+            using var slot = isBulk ? bulk.TryTake(accountId) : null;
+            if (isBulk && slot is null)
+            {
+                return BulkSendSlots.Refused(options.Value.MaxConcurrentBulkPerAccount);
             }
 
             return (await editor.UpdateAsync(accountId, id, request, fields, cancellationToken)).ToResult();
@@ -307,7 +320,7 @@ public static class MessagesApi
             return NotFound(id);
         }
 
-        var page = await recipients.ListAsync(id, size, azureToken, stateName, cancellationToken);
+        var page = await recipients.ListAsync(id, size, azureToken, stateName, accountId, cancellationToken);
         var credit = await ledger.GetBalanceAsync(accountId, cancellationToken);
         var data = page.Items.Select(RecipientView.From).ToList();
         return TypedResults.Ok(new PagedEnvelope<RecipientView>(data, true, ApiEnvelope.Results(data.Count), Money(credit), null, ContinuationTokens.Encode(page.ContinuationToken)));
@@ -337,7 +350,7 @@ public static class MessagesApi
         }
 
         var recipient = await recipients.GetAsync(id, parsed.Recipient.Number, cancellationToken);
-        if (recipient is null)
+        if (recipient is null || recipient.AccountId != accountId)
         {
             return ApiProblem.Create(StatusCodes.Status404NotFound, ApiErrorCodes.RecipientNotFound, "No such recipient.",
                 $"Message {id} has no recipient {parsed.Recipient.Number}.", new Dictionary<string, object?> { ["field"] = "number" });

@@ -18,6 +18,12 @@ public static class SendRequestReader
     public const int MinValidityMinutes = 1;
     public const int MaxValidityMinutes = 4320;
 
+    /// <summary>Most characters of a callback as stored (JSON); a table property holds 32K UTF-16 characters.</summary>
+    public const int MaxStoredCallbackChars = 16_000;
+
+    /// <summary>Most characters of one recipient's template fields as stored (JSON); far more than an SMS can carry.</summary>
+    public const int MaxStoredFieldsChars = 4_000;
+
     /// <summary>The request, or null when there are more than <paramref name="maxRecipients"/> recipient entries (a 413).</summary>
     public static SendRequest? Read(JsonElement root, RequestFields fields, int maxRecipients)
     {
@@ -178,6 +184,13 @@ public static class SendRequestReader
 
                 map[property.Name] = text;
             }
+
+            if (MessageJson.Serialize(map).Length > MaxStoredFieldsChars)
+            {
+                // Stored on the recipient's row (a property holds 64 KiB, a group commit 4 MiB): refused before the charge.
+                fields.Invalid(ApiErrorCodes.RecipientFieldsTooLarge, path + ".fields",
+                    $"A recipient's fields, stored as JSON, may hold at most {MaxStoredFieldsChars} characters.");
+            }
         }
 
         return number is null ? null : new RecipientInput(number, map);
@@ -200,6 +213,11 @@ public static class SendRequestReader
         else if (url is not null && !IsHttpUrl(url))
         {
             fields.Invalid(ApiErrorCodes.InvalidCallbackUrl, name + ".url", $"'{name}.url' must be an absolute http or https URL.");
+            url = null;
+        }
+        else if (url is not null && SmsFunctions.App.Callbacks.CallbackTargetGuard.ShapeProblem(url) is { } shape)
+        {
+            fields.Invalid(ApiErrorCodes.InvalidCallbackUrl, "callback.url", shape);
             url = null;
         }
 
@@ -241,13 +259,33 @@ public static class SendRequestReader
                     continue;
                 }
 
-                headers[header.Name] = header.Value.GetString()!;
+                var value = header.Value.GetString()!;
+                if (SmsFunctions.App.Callbacks.CallbackHeaders.Problem(header.Name, value) is { } problem)
+                {
+                    fields.Invalid(ApiErrorCodes.InvalidCallbackHeader, $"callback.headers.{Truncate(header.Name)}", problem);
+                    continue;
+                }
+
+                headers[header.Name] = value;
+            }
+
+            if (SmsFunctions.App.Callbacks.CallbackHeaders.SizeProblem(headers) is { } size)
+            {
+                fields.Invalid(ApiErrorCodes.InvalidCallbackHeader, "callback.headers", size);
             }
         }
 
         var custom = fields.Child(callback, name, "custom")?.Clone();
         var field = fields.Text(callback, name, "field");
-        return url is null ? null : new CallbackDto(url, method, field, headers, custom, retry);
+        var dto = new CallbackDto(url ?? string.Empty, method, field, headers, custom, retry);
+        if (MessageJson.Serialize(dto).Length > MaxStoredCallbackChars)
+        {
+            // The callback is stored as one table property (64 KiB): refused here, never after the charge.
+            fields.Invalid(ApiErrorCodes.CallbackTooLarge, custom is null ? name : name + ".custom",
+                $"The callback, stored as JSON, may hold at most {MaxStoredCallbackChars} characters; keep 'custom' small.");
+        }
+
+        return url is null ? null : dto;
     }
 
     private static bool IsHttpUrl(string url)

@@ -10,7 +10,9 @@ namespace SmsFunctions.App.Api.Tokens;
 /// <summary>
 /// <c>POST /api/tokens</c> mints a bearer token (seed 003: "generate it via API, set an expiry and scopes"). The admin
 /// key may mint for any account; a token with <c>tokens:write</c> only for its own account, with a subset of its own
-/// scopes, expiring no later than itself. <c>DELETE /api/tokens/{id}</c> revokes one.
+/// scopes, expiring no later than itself, and the minted token lives only while its minter does.
+/// <c>GET /api/tokens</c> lists an account's tokens (never a secret or a hash); <c>DELETE /api/tokens/{id}</c> revokes
+/// one and every token minted from it.
 /// </summary>
 public static class TokensApi
 {
@@ -21,6 +23,7 @@ public static class TokensApi
     {
         var group = endpoints.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization(SmsPolicies.MintTokens);
         group.MapPost("/", CreateToken).WithName("CreateToken").WithSummary("Mint a bearer token (shown once)");
+        group.MapGet("/", ListTokens).WithName("ListTokens").WithSummary("The account's tokens (the admin names the account with ?accountId=)");
         group.MapDelete("/{id}", RevokeToken).WithName("RevokeToken").WithSummary("Revoke a token (effective everywhere within 30 s)");
         return endpoints;
     }
@@ -148,8 +151,10 @@ public static class TokensApi
                 new Dictionary<string, object?> { ["field"] = "accountId" });
         }
 
-        var issued = await tokens.CreateAsync(accountId!, scopes!, expiry, cancellationToken);
-        var view = new TokenView(issued.Record.Id, issued.Token, accountId!, issued.Record.ScopeList, expiry, false, issued.Record.CreatedAt);
+        var parentId = isAdmin ? null : user.TokenIdOf();
+        var issued = await tokens.CreateAsync(accountId!, scopes!, expiry, parentId, cancellationToken);
+        var parent = parentId is null ? null : await tokens.GetAsync(parentId, cancellationToken);
+        var view = new TokenView(issued.Record.ApiId, issued.Token, accountId!, issued.Record.ScopeList, expiry, false, issued.Record.CreatedAt, parent?.ApiId);
         return TypedResults.Created($"/api/tokens/{issued.Record.Id}", ApiEnvelope.Ok(view, "Token created; it is not shown again", null));
     }
 
@@ -162,9 +167,39 @@ public static class TokensApi
                 new Dictionary<string, object?> { ["field"] = "id" });
         }
 
-        await tokens.RevokeAsync(id, cancellationToken);
-        var view = new TokenView(token.Id, null, token.AccountId, token.ScopeList, token.ExpiresAt, true, token.CreatedAt);
-        return TypedResults.Ok(ApiEnvelope.Ok(view, "Token revoked", null));
+        await tokens.RevokeAsync(token.Id, cancellationToken);
+        var view = new TokenView(token.ApiId, null, token.AccountId, token.ScopeList, token.ExpiresAt, true, token.CreatedAt);
+        return TypedResults.Ok(ApiEnvelope.Ok(view, "Token revoked, with every token minted from it", null));
+    }
+
+    public static async Task<IResult> ListTokens(string? accountId, ClaimsPrincipal user, TokenStore tokens, CancellationToken cancellationToken)
+    {
+        var account = user.IsAdmin() ? accountId : user.AccountIdOf();
+        if (string.IsNullOrEmpty(account))
+        {
+            return ApiProblem.Validation(StatusCodes.Status400BadRequest,
+                new FieldError(ApiErrorCodes.FieldRequired, "accountId", "Say which account's tokens to list (?accountId=)."));
+        }
+
+        var rows = await tokens.ListAsync(account, cancellationToken);
+        var byHash = rows.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        bool RevokedAbove(TokenEntity row)
+        {
+            // Revoked itself, or minted (transitively) by a revoked or vanished token.
+            for (var (link, depth) = (row, 0); link is not null && depth < 32; depth++)
+            {
+                if (link.Revoked) { return true; }
+                if (link.ParentId is null) { return false; }
+                link = byHash.GetValueOrDefault(link.ParentId);
+                if (link is null) { return true; }
+            }
+
+            return true;
+        }
+
+        var data = rows.Select(r => new TokenView(r.ApiId, null, r.AccountId, r.ScopeList, r.ExpiresAt, RevokedAbove(r), r.CreatedAt,
+            r.ParentId is null ? null : byHash.GetValueOrDefault(r.ParentId)?.ApiId)).ToList();
+        return TypedResults.Ok(ApiEnvelope.Ok(data, data.Count == 1 ? "1 Result" : $"{data.Count} Results", null));
     }
 
     private static IResult NotGrantable(string field, string detail) => ApiProblem.Create(StatusCodes.Status403Forbidden, ApiErrorCodes.ScopeNotGrantable,

@@ -34,7 +34,9 @@ internal sealed class HostModeApp : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<HostModeApp> StartAsync(bool hostMode = true, int maxDeliveryCount = 5)
+    /// <param name="remoteAddress">When set, every request is seen as coming from this address (a caller that is not
+    /// the Functions host on loopback).</param>
+    public static async Task<HostModeApp> StartAsync(bool hostMode = true, int maxDeliveryCount = 5, System.Net.IPAddress? remoteAddress = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -59,6 +61,15 @@ internal sealed class HostModeApp : IAsyncDisposable
         builder.Services.AddTimerFunction<ScriptedTimerHandler>("Sweep", "0 * * * * *");
 
         var app = builder.Build();
+        if (remoteAddress is not null)
+        {
+            app.Use((context, next) =>
+            {
+                context.Connection.RemoteIpAddress = remoteAddress;
+                return next(context);
+            });
+        }
+
         app.MapFunctionInvocations();
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();

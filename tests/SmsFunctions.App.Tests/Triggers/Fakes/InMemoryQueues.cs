@@ -117,6 +117,16 @@ public sealed class InMemoryQueues : IQueueReceiver, IQueueSender, IDeadLetterRe
         return Task.CompletedTask;
     }
 
+    /// <summary>Every visibility renewal: the message as renewed (its receipt before) and the new timeout.</summary>
+    public ConcurrentQueue<(ReceivedQueueMessage Message, TimeSpan Visibility)> Renewals { get; } = new();
+
+    public Task<ReceivedQueueMessage> RenewAsync(ReceivedQueueMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Renewals.Enqueue((message, visibilityTimeout));
+        return Task.FromResult(message with { Receipt = Guid.NewGuid().ToString("N") });
+    }
+
     public Task<int?> GetApproximateCountAsync(string queueName, CancellationToken cancellationToken = default) =>
         Task.FromResult<int?>(Count(queueName));
 
