@@ -27,7 +27,7 @@ public static partial class FunctionInvocationEndpoints
         endpoints.MapPost("/{functionName}", InvokeAsync).ExcludeFromDescription()
             .AddEndpointFilter(async (context, next) => IsFromHost(context.HttpContext.Connection)
                 ? await next(context).ConfigureAwait(false)
-                : Problem(StatusCodes.Status403Forbidden, "INVOCATION_FORBIDDEN", "Invocations come only from the Functions host.",
+                : Problem(StatusCodes.Status403Forbidden, SmsFunctions.App.Api.Common.ApiErrorCodes.InvocationForbidden, "Invocations come only from the Functions host.",
                     "The Functions host calls the handler over loopback; this request came from elsewhere."));
         return endpoints;
     }

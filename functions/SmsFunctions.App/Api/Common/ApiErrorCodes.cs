@@ -69,4 +69,5 @@ public static class ApiErrorCodes
     public const string InvalidInvocation = "INVALID_INVOCATION";
     public const string InvocationFailed = "INVOCATION_FAILED";
     public const string RetryNotScheduled = "RETRY_NOT_SCHEDULED";
+    public const string InvocationForbidden = "INVOCATION_FORBIDDEN";
 }

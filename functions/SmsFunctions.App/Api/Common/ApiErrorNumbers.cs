@@ -31,6 +31,12 @@ public static class ApiErrorNumbers
         [ApiErrorCodes.InvalidPageSize] = 1016,
         [ApiErrorCodes.InvalidIdempotencyKey] = 1017,
         [ApiErrorCodes.BadRequest] = 1018,
+        [ApiErrorCodes.InvalidCallbackHeader] = 1019,
+        [ApiErrorCodes.CallbackTooLarge] = 1020,
+        [ApiErrorCodes.RecipientFieldsTooLarge] = 1021,
+        [ApiErrorCodes.InvalidInboundNumber] = 1022,
+        [ApiErrorCodes.TooManyNumbers] = 1023,
+        [ApiErrorCodes.InboundMalformed] = 1024,
 
         [ErrorCodes.EmptyNumber] = 2001,
         [ErrorCodes.MissingCountryPrefix] = 2002,
@@ -39,6 +45,8 @@ public static class ApiErrorNumbers
         [ErrorCodes.RecipientsRequired] = 2005,
         [ErrorCodes.NoValidRecipients] = 2006,
         [ErrorCodes.TooManyRecipients] = 2007,
+        [ErrorCodes.OptedOut] = 2008,
+        [ErrorCodes.AllRecipientsOptedOut] = 2009,
         [ErrorCodes.SenderRequired] = 2101,
         [ErrorCodes.SenderTooShort] = 2102,
         [ErrorCodes.SenderTooLong] = 2103,
@@ -60,6 +68,9 @@ public static class ApiErrorNumbers
         [ApiErrorCodes.AccountNotFound] = 3005,
         [ApiErrorCodes.InsufficientCredit] = 3006,
         [ApiErrorCodes.ScopeNotGrantable] = 3007,
+        [ApiErrorCodes.BulkLimitReached] = 3008,
+        [ApiErrorCodes.InboundKeyInvalid] = 3009,
+        [ApiErrorCodes.NumberNotOwned] = 3010,
 
         [ApiErrorCodes.MessageNotFound] = 4001,
         [ApiErrorCodes.RecipientNotFound] = 4002,
@@ -69,12 +80,16 @@ public static class ApiErrorNumbers
         [ApiErrorCodes.DeadLetterSourceNotFound] = 4006,
         [ApiErrorCodes.NotFound] = 4007,
         [ApiErrorCodes.MethodNotAllowed] = 4008,
+        [ApiErrorCodes.NumberNotFound] = 4009,
+        [ApiErrorCodes.InboundNotFound] = 4010,
+        [ApiErrorCodes.OptOutNotFound] = 4011,
         [ApiErrorCodes.MessageNotEditable] = 4101,
         [ApiErrorCodes.MessageNotCancelable] = 4102,
         [ApiErrorCodes.IdempotencyKeyReused] = 4103,
         [ApiErrorCodes.IdempotencyInProgress] = 4104,
         [ApiErrorCodes.IdempotentRequestAbandoned] = 4105,
         [ApiErrorCodes.ConcurrencyConflict] = 4106,
+        [ApiErrorCodes.NumberTaken] = 4107,
 
         [ApiErrorCodes.InternalError] = 5000,
         [ApiErrorCodes.StorageUnavailable] = 5001,
@@ -83,6 +98,7 @@ public static class ApiErrorNumbers
         [ApiErrorCodes.InvalidInvocation] = 5102,
         [ApiErrorCodes.InvocationFailed] = 5103,
         [ApiErrorCodes.RetryNotScheduled] = 5104,
+        [ApiErrorCodes.InvocationForbidden] = 5105,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The number of <paramref name="code"/>; an unlisted code answers <paramref name="status"/>.</summary>
