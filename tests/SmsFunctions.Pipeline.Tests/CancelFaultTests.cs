@@ -282,6 +282,8 @@ public sealed class CancelFaultFixture : IAsyncLifetime
                 ["Sms:AdminApiKey"] = GatewayHost.AdminKey,
                 ["Sms:Routing:DefaultCarrier"] = "Sandbox",
                 ["Sms:Callbacks:AllowPrivateNetworks"] = "true",
+                // Every test client is 127.0.0.1, and the priority test alone sends 1,000 messages in a burst.
+                ["Sms:RateLimit:PerClientAddressPerSecond"] = "100000",
                 ["Sms:Callbacks:FirstRetryDelaySeconds"] = "0.3",
                 ["Sms:Callbacks:ReplayDelaySeconds"] = ReplayDelaySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Sms:Callbacks:CancelReplayDelaySeconds"] = CancelReplayDelaySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),

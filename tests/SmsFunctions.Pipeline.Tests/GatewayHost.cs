@@ -43,6 +43,8 @@ public sealed class GatewayHost : IAsyncDisposable
             {
                 ["Sms:AdminApiKey"] = AdminKey,
                 ["Sms:Callbacks:AllowPrivateNetworks"] = "true",
+                // Every test client is 127.0.0.1, and the priority test alone sends 1,000 messages in a burst.
+                ["Sms:RateLimit:PerClientAddressPerSecond"] = "100000",
                 ["Sms:Callbacks:FirstRetryDelaySeconds"] = "0.3",
                 ["Sms:Callbacks:ReplayDelaySeconds"] = "0.5",
                 ["Sms:Runtime:IdlePollMaxMilliseconds"] = "200",

@@ -44,6 +44,15 @@ public sealed class WebhookListener : IAsyncDisposable
     /// <summary>The status answered when no queued status is left. 200 unless set.</summary>
     public int DefaultStatus { get; set; } = StatusCodes.Status200OK;
 
+    /// <summary>How long each request is held before it is answered (a slow receiver).</summary>
+    public TimeSpan ResponseDelay { get; set; } = TimeSpan.Zero;
+
+    private int _inFlight;
+    private int _mostInFlight;
+
+    /// <summary>The most requests this listener held open at once.</summary>
+    public int MostInFlight => Volatile.Read(ref _mostInFlight);
+
     /// <summary>Every request so far, in arrival order.</summary>
     public IReadOnlyList<RecordedRequest> Requests
     {
@@ -110,6 +119,22 @@ public sealed class WebhookListener : IAsyncDisposable
     }
 
     private async Task RecordAsync(HttpContext context)
+    {
+        var open = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            int most;
+            while (open > (most = Volatile.Read(ref _mostInFlight)) && Interlocked.CompareExchange(ref _mostInFlight, open, most) != most) { }
+            if (ResponseDelay > TimeSpan.Zero) { await Task.Delay(ResponseDelay, context.RequestAborted).ConfigureAwait(false); }
+            await RecordCoreAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task RecordCoreAsync(HttpContext context)
     {
         var request = context.Request;
         using var reader = new StreamReader(request.Body);

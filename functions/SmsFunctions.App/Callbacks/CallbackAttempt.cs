@@ -22,4 +22,8 @@ public enum CallbackAttemptOutcome
 
     /// <summary>Failed for good: retries used up, 410 Gone, or a target we may not call.</summary>
     GaveUp,
+
+    /// <summary>Not sent yet: the receiver's host had its share of requests open, so the attempt went back on the
+    /// queue. On record so that a replay of the same state waits for it instead of sending a second callback.</summary>
+    Deferred,
 }

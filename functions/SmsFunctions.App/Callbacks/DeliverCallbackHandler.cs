@@ -112,11 +112,20 @@ public sealed partial class DeliverCallbackHandler(
             recipient = writer.Remembered(e.MessageId, e.Recipient) ?? await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
         }
 
-        using var slot = hosts.TryTake(spec.Url);
+        using var slot = await hosts.TakeAsync(spec.Url, TimeSpan.FromSeconds(Math.Max(0, opts.HostSlotWaitSeconds)), cancellationToken);
         if (slot is null)
         {
-            // The host has its share of requests open: try again shortly rather than hold this handler.
+            // The host has its share of requests open: try again shortly rather than hold this handler. The deferral
+            // is put on record first (a replay of this state, which goes out only when nothing is on record, would
+            // otherwise overtake it and the receiver would get the state twice); a replay's own deferral is not, or
+            // it would find itself on record and never go out.
             LogHostBusy(logger, spec.Url.Host, e.MessageId, e.Recipient);
+            if (!e.Replay)
+            {
+                await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), null, 0,
+                    CallbackAttemptOutcome.Deferred, $"{spec.Url.Host} had {opts.MaxConcurrentPerHost} callbacks open; deferred"), cancellationToken);
+            }
+
             await enqueuer.EnqueueAsync([e with { Deferrals = e.Deferrals + 1 }], TimeSpan.FromSeconds(Math.Max(0.1, opts.HostBusyDelaySeconds)), cancellationToken);
             return;
         }
