@@ -23,7 +23,7 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
 
     public AzuriteProcess Azurite { get; private set; } = null!;
 
-    public KannelFixture Kannel { get; private set; } = new();
+    public KannelFixture Kannel { get; private set; } = null!;
 
     /// <summary>The account the app was set up with (a new one after every app restart).</summary>
     public string AccountId { get; private set; } = "";
@@ -51,7 +51,11 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
     public static async Task<PipelineEnvironment> StartAsync(int clientConnections, bool countStorage, CancellationToken cancellationToken, string? inboundKey = null)
     {
         var environment = new PipelineEnvironment();
-        if (inboundKey is not null)
+        if (inboundKey is null)
+        {
+            environment.Kannel = new KannelFixture();
+        }
+        else
         {
             environment.InboundKey = inboundKey;
             environment._appPort = AppHost.FreePort();
