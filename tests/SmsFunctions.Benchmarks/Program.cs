@@ -15,6 +15,7 @@ IScenario[] scenarios =
     new BulkScenario(),
     new StorageCeilingScenario(),
     new EncodingScenario(),
+    new InboundScenario(),
 ];
 
 var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();

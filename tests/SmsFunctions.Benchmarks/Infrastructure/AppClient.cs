@@ -54,6 +54,30 @@ internal sealed class AppClient : IDisposable
         return (accountId, secret);
     }
 
+    /// <summary>Two-way set-up: assigns <paramref name="number"/> to the account (admin), and with a token that may
+    /// write the account sets its <c>inboundCallback</c> to <paramref name="webhook"/> (JSON, field <c>data</c>).</summary>
+    public async Task SetUpInboundAsync(string adminKey, string accountId, string number, Uri webhook, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(webhook);
+        var admin = new AuthenticationHeaderValue("Bearer", adminKey);
+        _ = await PostJsonAsync($"/api/accounts/{Uri.EscapeDataString(accountId)}/numbers", $$"""{"number":"{{number}}"}""", admin, cancellationToken).ConfigureAwait(false);
+        var expires = DateTimeOffset.UtcNow.AddDays(1).ToString("O", CultureInfo.InvariantCulture);
+        var token = await PostJsonAsync("/api/tokens",
+            $$"""{"accountId":"{{accountId}}","scopes":["account:read","account:write","inbound:read"],"expiresAt":"{{expires}}"}""", admin, cancellationToken).ConfigureAwait(false);
+        var accountToken = new AuthenticationHeaderValue("Bearer", token.TryGetProperty("token", out var t) ? t.GetString()
+            : throw new AppNotReadyException("POST /api/tokens answered without data.token: " + token));
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/api/account")
+        {
+            Content = new StringContent($$$"""{"inboundCallback":{"url":"{{{webhook}}}","method":"JSON","field":"data"}}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = accountToken;
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new AppNotReadyException($"PUT /api/account answered {(int)response.StatusCode}: {Truncate(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false))}");
+        }
+    }
+
     /// <summary>POST /api/messages with a pre-serialised body (the load generator shares the cores with the app:
     /// serialising once up front keeps its own cost out of the measurement).</summary>
     public async Task<SendOutcome> SendAsync(byte[] json, CancellationToken cancellationToken)

@@ -13,7 +13,9 @@ internal sealed record AppSettings(
     Uri KannelSendSmsUrl,
     string KannelUsername,
     string KannelPassword,
-    string ReceiptSecret);
+    string ReceiptSecret,
+    int Port = 0,
+    string? KannelInboundKey = null);
 
 /// <summary>
 /// The function app under test, in Release, as its own process (<c>dotnet SmsFunctions.App.dll --urls …</c>, so the
@@ -80,7 +82,7 @@ internal sealed class AppHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var dll = await BuildAsync(cancellationToken).ConfigureAwait(false);
-        var port = FreePort();
+        var port = settings.Port > 0 ? settings.Port : FreePort();
         var baseUrl = new Uri($"http://127.0.0.1:{port}");
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -99,6 +101,8 @@ internal sealed class AppHost : IAsyncDisposable
             ["Sms__Telemetry__Console"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        if (settings.KannelInboundKey is not null) { environment["Sms__Carriers__Kannel__InboundKey"] = settings.KannelInboundKey; }
+
         // SMSBENCH_APP_<NAME>=<value> in the harness's environment sets <NAME> for the app, for experiments such as
         // SMSBENCH_APP_DOTNET_TieredPGO=0 or SMSBENCH_APP_Sms__Pipeline__SubmitConcurrency=32 (printed, and in the JSON notes).
         foreach (var (name, value) in AppOverrides()) { environment[name] = value; }
@@ -198,7 +202,7 @@ internal sealed class AppHost : IAsyncDisposable
         throw new AppNotReadyException($"GET /api/health did not answer 200 within {timeout} (last: {last}).{Environment.NewLine}{Tail()}");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

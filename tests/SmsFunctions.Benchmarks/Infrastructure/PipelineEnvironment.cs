@@ -23,7 +23,15 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
 
     public AzuriteProcess Azurite { get; private set; } = null!;
 
-    public KannelFixture Kannel { get; } = new();
+    public KannelFixture Kannel { get; private set; } = null!;
+
+    /// <summary>The account the app was set up with (a new one after every app restart).</summary>
+    public string AccountId { get; private set; } = "";
+
+    /// <summary>With <c>inboundKey</c>: the key Kannel's <c>sms-service</c> sends to the app's inbound endpoint.</summary>
+    public string? InboundKey { get; private set; }
+
+    private int _appPort;
 
     public CallbackSink Callbacks { get; } = new();
 
@@ -37,9 +45,27 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
 
     public string TablePrefix { get; } = "bench" + Interlocked.Increment(ref _instances).ToString(CultureInfo.InvariantCulture);
 
-    public static async Task<PipelineEnvironment> StartAsync(int clientConnections, bool countStorage, CancellationToken cancellationToken)
+    /// <param name="inboundKey">When set, Kannel gets the catch-all <c>sms-service</c> calling the app's
+    /// <c>/api/carriers/kannel/inbound</c> (the app's port is chosen up front for its get-url) without the fixture's own
+    /// MO injector, and the app gets this <c>Sms:Carriers:Kannel:InboundKey</c>.</param>
+    public static async Task<PipelineEnvironment> StartAsync(int clientConnections, bool countStorage, CancellationToken cancellationToken, string? inboundKey = null)
     {
         var environment = new PipelineEnvironment();
+        if (inboundKey is null)
+        {
+            environment.Kannel = new KannelFixture();
+        }
+        else
+        {
+            environment.InboundKey = inboundKey;
+            environment._appPort = AppHost.FreePort();
+            environment.Kannel = new KannelFixture
+            {
+                InboundUrl = $"http://127.0.0.1:{environment._appPort}/api/carriers/kannel/inbound?key={inboundKey}&from=%p&to=%P&text=%b&ts=%T&smsc=%i&coding=%c&charset=%C&udh=%u&id=%I",
+                StartMoInjector = false,
+            };
+        }
+
         try
         {
             // Build first: if the app does not compile there is no point starting the rest.
@@ -107,6 +133,11 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
 
     private static readonly string[] KannelOrder = ["bearerbox", "smsbox", "fakesmsc"];
 
+    /// <summary>Gives the account the inbound <paramref name="number"/> and sets its <c>inboundCallback</c> (JSON,
+    /// field <c>data</c>) to <paramref name="webhook"/>.</summary>
+    public Task ConfigureInboundAsync(string number, Uri webhook, CancellationToken cancellationToken) =>
+        Client.SetUpInboundAsync(_adminKey, AccountId, number, webhook, cancellationToken);
+
     /// <summary>A single-recipient send with a JSON callback to our webhook, serialised once.</summary>
     public byte[] SingleRecipientBody(string number, string text, bool withCallback = true)
     {
@@ -146,11 +177,14 @@ internal sealed class PipelineEnvironment : IAsyncDisposable
             Kannel.SendSmsUrl,
             Kannel.Username,
             Kannel.Password,
-            _receiptSecret), cancellationToken).ConfigureAwait(false);
+            _receiptSecret,
+            _appPort,
+            InboundKey), cancellationToken).ConfigureAwait(false);
         Client = new AppClient(App.BaseUrl, clientConnections, TimeSpan.FromSeconds(120));
         try
         {
-            var (_, secret) = await Client.SetUpAccountAsync(_adminKey, "Benchmarks", cancellationToken).ConfigureAwait(false);
+            var (accountId, secret) = await Client.SetUpAccountAsync(_adminKey, "Benchmarks", cancellationToken).ConfigureAwait(false);
+            AccountId = accountId;
             Callbacks.Secret = secret;
         }
         catch (AppNotReadyException ex)

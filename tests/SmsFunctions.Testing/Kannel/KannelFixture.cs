@@ -47,6 +47,14 @@ public sealed partial class KannelFixture : IAsyncLifetime
     /// </summary>
     public string? InboundUrl { get; init; }
 
+    /// <summary>With <see cref="InboundUrl"/>: whether the fixture starts its own interactive fakesmsc on the MO SMSC
+    /// (default). The benchmark turns it off and connects its own full-speed injector to <see cref="MoSmscPort"/>
+    /// (bearerbox serves one fakesmsc connection per SMSC).</summary>
+    public bool StartMoInjector { get; init; } = true;
+
+    /// <summary>The port of the <c>FAKEMO</c> SMSC that MO injectors (fakesmsc) connect to.</summary>
+    public int MoSmscPort => _moSmscPort;
+
     public string StatusPassword { get; } = "st-" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>smsbox's sendsms endpoint.</summary>
@@ -113,7 +121,7 @@ public sealed partial class KannelFixture : IAsyncLifetime
             ["-H", "127.0.0.1", "-r", _smscPort.ToString(CultureInfo.InvariantCulture), "-m", "0", "000 000 text unused"], Folder, OnSmscLine);
         await WaitForStatusAsync(s => FakeSmscOnline().IsMatch(s), "fakesmsc online", _fakesmsc).ConfigureAwait(false);
 
-        if (InboundUrl is not null)
+        if (InboundUrl is not null && StartMoInjector)
         {
             // A second fake SMSC only for MOs: fakesmsc in interactive mode (no message arguments) reads them from its
             // standard input. MTs never go there (allowed-smsc-id), so the MT listener above records every one promptly.
