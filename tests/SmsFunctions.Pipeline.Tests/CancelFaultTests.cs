@@ -99,7 +99,7 @@ public sealed class CancelFaultTests(CancelFaultFixture fixture) : IClassFixture
         Assert.Equal(number, Field(delivered[0], "recipient"));
         Assert.Equal(0, fixture.Queues.Armed); // the callback's own queue send did fail
         Assert.Equal("DELIVERED", (await fixture.Recipients.GetAsync(id, number, Ct))!.State);
-        await Task.Delay(TimeSpan.FromSeconds(CancelFaultFixture.ReplayDelaySeconds + 2), Ct);
+        await Task.Delay(TimeSpan.FromSeconds(CancelFaultFixture.CancelReplayDelaySeconds + 2), Ct); // intents wait this long
         Assert.Single(fixture.Webhooks.Requests, r => r.Path == hook.AbsolutePath);
     }
 

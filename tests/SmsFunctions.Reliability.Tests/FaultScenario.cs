@@ -105,6 +105,8 @@ public sealed class FaultScenario : IAsyncDisposable
             ["Sms__Callbacks__AllowPrivateNetworks"] = "true",
             ["Sms__Callbacks__FirstRetryDelaySeconds"] = "0.5",
             ["Sms__Callbacks__ReplayDelaySeconds"] = "2",
+            // Intents (a cancel's, a sandbox receipt's) within the check's 60 s, after the real callbacks are on record.
+            ["Sms__Callbacks__CancelReplayDelaySeconds"] = "15",
             ["Sms__Callbacks__TimeoutSeconds"] = "5",
             ["Sms__Runtime__IdlePollMaxMilliseconds"] = "200",
             // A killed process's leased queue messages come back after this (the default of 60 s would only slow

@@ -35,8 +35,9 @@ public sealed class CallbackOptions
     /// this long, so the first one, if it was queued, has its attempt on record and the replay is dropped.</summary>
     public double ReplayDelaySeconds { get; set; } = 30;
 
-    /// <summary>The CANCELED callbacks a cancel queues before it changes anything (in case the process dies before it
-    /// queues them for real) wait this long: past the end of a large cancel and the delivery of its own callbacks, so
-    /// that they find those on record and are dropped, and only stand in for callbacks that were lost.</summary>
+    /// <summary>Intents — the CANCELED callbacks a cancel queues before it changes anything, and the callback a sandbox
+    /// receipt queues before it stores its state (in case the process dies before it queues them for real) — wait
+    /// this long: past the end of a large cancel and the delivery of the real callbacks (a slow receiver's included),
+    /// so that they find those on record and are dropped, and only stand in for callbacks that were lost.</summary>
     public double CancelReplayDelaySeconds { get; set; } = 300;
 }

@@ -16,6 +16,7 @@ public sealed partial class ReceiptApplier(
     IRecipientOwner owner,
     RecipientStore recipients,
     CallbackEnqueuer callbacks,
+    Microsoft.Extensions.Options.IOptionsMonitor<SmsFunctions.App.Callbacks.CallbackOptions> callbackOptions,
     TimeProvider time,
     ILogger<ReceiptApplier> logger) : IDeliveryReceiptSink
 {
@@ -70,8 +71,9 @@ public sealed partial class ReceiptApplier(
 
     /// <summary>
     /// A receipt nobody will repeat (the sandbox's): if this process dies between storing its final state and queuing
-    /// the callback, nothing would ever queue it. So the callback is queued first as a delayed replay — the intent —
-    /// which goes out only if the recipient did end in that state and no attempt for it is on record by then.
+    /// the callback, nothing would ever queue it. So the callback is queued first as a delayed replay — the intent,
+    /// held <see cref="SmsFunctions.App.Callbacks.CallbackOptions.CancelReplayDelaySeconds"/> — which goes out only if
+    /// the recipient did end in that state and no attempt for it is on record by then.
     /// </summary>
     private async Task QueueIntentAsync(DeliveryReceipt receipt, CancellationToken cancellationToken)
     {
@@ -81,7 +83,10 @@ public sealed partial class ReceiptApplier(
         if (row is null || row.State == state) { return; } // unknown, or stored already (a repeat replays by itself)
         if ((await headers.GetAsync(row.AccountId, receipt.MessageId, cancellationToken)) is { CallbackJson.Length: > 0 })
         {
-            await callbacks.EnqueueAsync([new CallbackEvent(row.AccountId, receipt.MessageId, receipt.Recipient, state, receipt.At, Replay: true)], cancellationToken: cancellationToken);
+            // Held as long as a cancel's intents: long enough for the real callback, even to a slow receiver, to be on
+            // record by then (a shorter wait let intents overtake deliveries still waiting for their host's slot).
+            var delay = TimeSpan.FromSeconds(Math.Max(0, callbackOptions.CurrentValue.CancelReplayDelaySeconds));
+            await callbacks.EnqueueAsync([new CallbackEvent(row.AccountId, receipt.MessageId, receipt.Recipient, state, receipt.At, Replay: true)], delay, cancellationToken);
         }
     }
 
