@@ -162,8 +162,8 @@ public static class InboundApi
             errors.Add(new FieldError(ApiErrorCodes.InvalidPageSize, "pageSize", $"'pageSize' must be a whole number from 1 to {InboundMessageStore.MaxPageSize}."));
         }
 
-        var sinceAt = Date(since, "since", errors);
-        var untilAt = Date(until, "until", errors);
+        var sinceAt = MessagesApi.ParseDate(since, "since", errors);
+        var untilAt = MessagesApi.ParseDate(until, "until", errors);
         var fromNumber = Number(from, "from", errors, InboundNumbers.NormalizeFrom);
         var toNumber = Number(to, "to", errors, InboundNumbers.NormalizeTo);
         if (!ContinuationTokens.TryDecode(continuationToken, out var azureToken))
@@ -197,22 +197,6 @@ public static class InboundApi
         }
 
         return number;
-    }
-
-    private static DateTimeOffset? Date(string? value, string field, List<FieldError> errors)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-        {
-            return at;
-        }
-
-        errors.Add(new FieldError(ApiErrorCodes.InvalidDate, field, $"'{field}' is not an ISO 8601 date-time."));
-        return null;
     }
 
     private static string Encoding(string text) => SmsFunctions.Core.Encoding.SegmentCounter.Count(text).Encoding.ToApiName();

@@ -383,7 +383,8 @@ public static class MessagesApi
         return 20;
     }
 
-    private static DateTimeOffset? ParseDate(string? value, string field, List<FieldError> errors)
+    /// <summary>An optional ISO 8601 query filter (<c>since</c>, <c>until</c>): null when absent, an error when unreadable.</summary>
+    internal static DateTimeOffset? ParseDate(string? value, string field, List<FieldError> errors)
     {
         if (string.IsNullOrEmpty(value))
         {
