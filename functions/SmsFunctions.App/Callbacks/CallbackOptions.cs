@@ -16,11 +16,11 @@ public sealed class CallbackOptions
     public int MaxRetries { get; set; } = 10;
 
     /// <summary>Webhook requests this process has open to one host at once; more wait in the queue (<see cref="CallbackHostSlots"/>).</summary>
-    public int MaxConcurrentPerHost { get; set; } = 8;
+    public int MaxConcurrentPerHost { get; set; } = 32;
 
     /// <summary>How long a delivery waits in this process for one of its host's slots before it is put back on the
     /// queue (a slow host holds its own deliveries for this long at most, never everyone's).</summary>
-    public double HostSlotWaitSeconds { get; set; } = 5;
+    public double HostSlotWaitSeconds { get; set; } = 30;
 
     /// <summary>How long a delivery whose host is busy waits in the queue before it tries again.</summary>
     public double HostBusyDelaySeconds { get; set; } = 2;
