@@ -252,12 +252,9 @@ public sealed class RecipientOwner : IRecipientOwner
             return;
         }
 
-        _ = Task.Run(async () =>
-        {
-            try { await Task.Delay(holdFor, _time, pending.Joined.Token); }
-            catch (OperationCanceledException) { }
-            Submit(pending);
-        }, CancellationToken.None);
+        // A timer, not a cancelled delay: a join (the usual end of a hold) then costs no exception. Called under the
+        // recipient's gate, as every join is, so the timer is in place before anything can submit the change.
+        pending.Hold = _time.CreateTimer(state => Submit((Pending)state!), pending, holdFor, Timeout.InfiniteTimeSpan);
     }
 
     private void Submit(Pending pending)
@@ -267,7 +264,7 @@ public sealed class RecipientOwner : IRecipientOwner
             return;
         }
 
-        pending.Joined.Cancel(); // The hold, if any, is over.
+        pending.Hold?.Dispose(); // The hold, if any, is over.
         var group = _groups[(int)((uint)StringComparer.Ordinal.GetHashCode(pending.PartitionKey) % GroupStripes)];
         _ = group.AddAsync(pending, CancellationToken.None).ContinueWith(
             t => pending.Done.TrySetException(t.Exception!.InnerExceptions),
@@ -409,7 +406,7 @@ public sealed class RecipientOwner : IRecipientOwner
         public List<RecipientEntity> Snapshots { get; } = [snapshot];
         public HashSet<int> Declined { get; } = [];
         public bool Sealed { get; set; }
-        public CancellationTokenSource Joined { get; } = new();
+        public ITimer? Hold { get; set; }
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
