@@ -229,6 +229,8 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
         var data = JsonNode.Parse(await listed.Content.ReadAsStringAsync(ct))!["data"]!.AsArray();
         Assert.Contains(data, a => a!["statusCode"]?.GetValue<int>() == 500 && a["outcome"]!.GetValue<string>() == "WillRetry");
         Assert.Contains(data, a => a!["statusCode"]?.GetValue<int>() == 200 && a["outcome"]!.GetValue<string>() == "Delivered");
+        Assert.All(data, a => Assert.False(string.IsNullOrEmpty(a!["recipient"]?.GetValue<string>())));
+        Assert.All(data, a => Assert.False(a!.AsObject().ContainsKey("from")));
         var stranger = await fixture.Gateway.CreateCustomerAsync(cancellationToken: ct);
         using var hidden = await stranger.Client.GetAsync(new Uri($"/api/messages/{id}/callbacks", UriKind.Relative), ct);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, hidden.StatusCode);

@@ -160,6 +160,9 @@ public sealed class TwoWayKannelTests(PipelineFixture fixture)
         Assert.Equal(["WillRetry", "Delivered"], attempts.Select(a => a!["outcome"]!.GetValue<string>()));
         Assert.Equal(500, attempts[0]!["statusCode"]!.GetValue<int>());
         Assert.Equal([1, 2], attempts.Select(a => a!["attempt"]!.GetValue<int>()));
+        // An inbound attempt names the handset that sent the MO, never a "recipient".
+        Assert.All(attempts, a => Assert.Equal(handset, a!["from"]!.GetValue<string>()));
+        Assert.All(attempts, a => Assert.False(a!.AsObject().ContainsKey("recipient")));
     }
 
     [Fact]

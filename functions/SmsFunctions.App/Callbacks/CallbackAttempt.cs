@@ -27,3 +27,27 @@ public enum CallbackAttemptOutcome
     /// queue. On record so that a replay of the same state waits for it instead of sending a second callback.</summary>
     Deferred,
 }
+
+/// <summary>An attempt as the attempt lists show it (<c>GET /api/messages/{id}/callbacks</c> names the recipient,
+/// <c>GET /api/inbound/{id}/callbacks</c> the sender, <c>from</c>).</summary>
+public sealed record CallbackAttemptView(
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Recipient,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? From,
+    string Event,
+    int Attempt,
+    DateTimeOffset At,
+    int? StatusCode,
+    double LatencyMs,
+    string Outcome,
+    string? Error)
+{
+    public static CallbackAttemptView OfMessage(CallbackAttempt a) => Of(a, inbound: false);
+
+    public static CallbackAttemptView OfInbound(CallbackAttempt a) => Of(a, inbound: true);
+
+    private static CallbackAttemptView Of(CallbackAttempt a, bool inbound)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return new(inbound ? null : a.Recipient, inbound ? a.Recipient : null, a.Event, a.Attempt, a.At, a.StatusCode, a.LatencyMs, a.Outcome.ToString(), a.Error);
+    }
+}

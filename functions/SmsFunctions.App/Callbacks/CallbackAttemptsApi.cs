@@ -30,17 +30,7 @@ public static class CallbackAttemptsApi
         }
 
         var list = await attempts.ListAsync(accountId, id, cancellationToken: cancellationToken);
-        var data = list.Select(a => new
-        {
-            recipient = a.Recipient,
-            @event = a.Event,
-            attempt = a.Attempt,
-            at = a.At,
-            statusCode = a.StatusCode,
-            latencyMs = a.LatencyMs,
-            outcome = a.Outcome.ToString(),
-            error = a.Error,
-        }).ToList();
+        var data = list.Select(CallbackAttemptView.OfMessage).ToList();
         return TypedResults.Ok(ApiEnvelope.Ok(data, data.Count == 1 ? "1 Result" : $"{data.Count} Results", null));
     }
 }

@@ -61,17 +61,7 @@ public static class InboundApi
         }
 
         var list = await attempts.ListAsync(accountId, id, cancellationToken: cancellationToken);
-        var data = list.Select(a => new
-        {
-            from = a.Recipient,
-            @event = a.Event,
-            attempt = a.Attempt,
-            at = a.At,
-            statusCode = a.StatusCode,
-            latencyMs = a.LatencyMs,
-            outcome = a.Outcome.ToString(),
-            error = a.Error,
-        }).ToList();
+        var data = list.Select(SmsFunctions.App.Callbacks.CallbackAttemptView.OfInbound).ToList();
         return TypedResults.Ok(ApiEnvelope.Ok(data, Results(data.Count), null));
     }
 
