@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using SmsFunctions.Storage.Messages;
@@ -11,7 +10,7 @@ namespace SmsFunctions.Storage.Inbound;
 /// most <see cref="RecentFor"/> ago (a change made by this process is seen at once, one made by another instance
 /// within that time), so a send to an account without opt-outs costs one small query every few seconds.
 /// </summary>
-public sealed class OptOutStore(SmsTables tables, TimeProvider time)
+public sealed class OptOutStore(SmsTables tables, TimeProvider time) : IDisposable
 {
     public const string SourceKeyword = "keyword";
     public const string SourceApi = "api";
@@ -19,12 +18,13 @@ public sealed class OptOutStore(SmsTables tables, TimeProvider time)
 
     public static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(5);
 
-    private readonly ConcurrentDictionary<string, (IReadOnlySet<string> Numbers, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
+    // The sets are never changed once read (a change drops the account's entry), so they are kept and shared as they are.
+    private readonly RecentRows<IReadOnlySet<string>> _recent = new(RecentFor, 10_000, static numbers => numbers, time);
 
     /// <summary>Adds <paramref name="number"/>; a number already on the list keeps its first entry. True when added.</summary>
     public async Task<bool> AddAsync(string accountId, string number, string source, string? detail, CancellationToken cancellationToken = default)
     {
-        _recent.TryRemove(accountId, out _);
+        _recent.Remove(accountId);
         try
         {
             await tables.OptOuts.AddEntityAsync(new OptOutEntity { PartitionKey = accountId, RowKey = number, Source = source, Detail = detail, At = time.GetUtcNow() }, cancellationToken);
@@ -36,7 +36,7 @@ public sealed class OptOutStore(SmsTables tables, TimeProvider time)
         }
         finally
         {
-            _recent.TryRemove(accountId, out _);
+            _recent.Remove(accountId);
         }
     }
 
@@ -44,7 +44,7 @@ public sealed class OptOutStore(SmsTables tables, TimeProvider time)
     public async Task<int> AddManyAsync(string accountId, IReadOnlyList<string> numbers, string source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(numbers);
-        _recent.TryRemove(accountId, out _);
+        _recent.Remove(accountId);
         var existing = await GetSetAsync(accountId, fresh: true, cancellationToken);
         var now = time.GetUtcNow();
         var added = numbers.Distinct(StringComparer.Ordinal).Where(n => !existing.Contains(n)).ToList();
@@ -56,14 +56,14 @@ public sealed class OptOutStore(SmsTables tables, TimeProvider time)
             await tables.OptOuts.SubmitTransactionAsync(actions, cancellationToken);
         }
 
-        _recent.TryRemove(accountId, out _);
+        _recent.Remove(accountId);
         return added.Count;
     }
 
     /// <summary>Removes <paramref name="number"/>; false when it was not on the list.</summary>
     public async Task<bool> RemoveAsync(string accountId, string number, CancellationToken cancellationToken = default)
     {
-        _recent.TryRemove(accountId, out _);
+        _recent.Remove(accountId);
         try
         {
             // The SDK answers a delete of a missing entity with its 404 response instead of throwing.
@@ -76,7 +76,7 @@ public sealed class OptOutStore(SmsTables tables, TimeProvider time)
         }
         finally
         {
-            _recent.TryRemove(accountId, out _);
+            _recent.Remove(accountId);
         }
     }
 
@@ -101,10 +101,9 @@ public sealed class OptOutStore(SmsTables tables, TimeProvider time)
     /// <summary>Every number on the account's list, as read at most <see cref="RecentFor"/> ago (or now, when <paramref name="fresh"/>).</summary>
     public async Task<IReadOnlySet<string>> GetSetAsync(string accountId, bool fresh = false, CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
-        if (!fresh && _recent.TryGetValue(accountId, out var entry) && entry.Until > now)
+        if (!fresh && _recent.TryGet(accountId, out var kept))
         {
-            return entry.Numbers;
+            return kept;
         }
 
         var numbers = new HashSet<string>(StringComparer.Ordinal);
@@ -113,8 +112,9 @@ public sealed class OptOutStore(SmsTables tables, TimeProvider time)
             numbers.Add(row.RowKey);
         }
 
-        if (_recent.Count > 10_000) { _recent.Clear(); }
-        _recent[accountId] = (numbers, now + RecentFor);
+        _recent.Set(accountId, numbers);
         return numbers;
     }
+
+    public void Dispose() => _recent.Dispose();
 }
