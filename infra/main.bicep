@@ -41,6 +41,9 @@ param kannelSendSmsUrl string = ''
 @description('Kannel sendsms user name.')
 param kannelUsername string = ''
 
+@description('Networks Kannel calls the receipt and MO endpoints from, comma-separated CIDRs or addresses (e.g. 203.0.113.0/24, i.e. Kannel\'s egress address); empty: any source (then a leaked dlr-url can be replayed from anywhere). Sms:Carriers:Kannel:AllowedSources.')
+param kannelAllowedSources string = ''
+
 @minValue(40)
 @maxValue(1000)
 @description('Upper bound of Flex Consumption instances.')
@@ -170,6 +173,7 @@ module functionApp 'modules/functionapp.bicep' = {
     defaultCarrier: defaultCarrier
     kannelSendSmsUrl: kannelSendSmsUrl
     kannelUsername: kannelUsername
+    kannelAllowedSources: kannelAllowedSources
     kannelCredentialUri: keyVault.outputs.kannelCredentialUri
     kannelReceiptSecretUri: keyVault.outputs.kannelReceiptSecretUri
     maximumInstanceCount: maximumInstanceCount

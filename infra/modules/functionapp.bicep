@@ -22,6 +22,7 @@ param adminApiKeyUri string
 param defaultCarrier string
 param kannelSendSmsUrl string
 param kannelUsername string
+param kannelAllowedSources string
 param kannelCredentialUri string
 param kannelReceiptSecretUri string
 
@@ -59,7 +60,10 @@ var kannelSettings = empty(kannelSendSmsUrl)
         Sms__Carriers__Kannel__Username: kannelUsername
       },
       empty(kannelCredentialUri) ? {} : { Sms__Carriers__Kannel__Password: '@Microsoft.KeyVault(SecretUri=${kannelCredentialUri})' },
-      empty(kannelReceiptSecretUri) ? {} : { Sms__Carriers__Kannel__ReceiptSecret: '@Microsoft.KeyVault(SecretUri=${kannelReceiptSecretUri})' }
+      empty(kannelReceiptSecretUri) ? {} : { Sms__Carriers__Kannel__ReceiptSecret: '@Microsoft.KeyVault(SecretUri=${kannelReceiptSecretUri})' },
+      // One entry may list several networks, comma-separated; the app checks them against the last X-Forwarded-For
+      // entry (the platform's front end appends the caller's address; the host forwards it from loopback).
+      empty(kannelAllowedSources) ? {} : { Sms__Carriers__Kannel__AllowedSources__0: kannelAllowedSources }
     )
 
 var appSettings = union(

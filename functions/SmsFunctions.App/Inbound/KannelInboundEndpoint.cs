@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using SmsFunctions.App.Api;
+using SmsFunctions.App.Api.Auth;
 using SmsFunctions.App.Api.Common;
 using SmsFunctions.Carriers.Kannel;
 
@@ -21,7 +22,8 @@ public static class KannelInboundEndpoint
     private const int MaxBodyBytes = 8 * 1024;
 
     public static RouteHandlerBuilder MapKannelInbound(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapMethods(Path, [HttpMethods.Get, HttpMethods.Post], HandleAsync).WithName("KannelInbound").WithTags("Carriers").AllowAnonymous();
+        endpoints.MapMethods(Path, [HttpMethods.Get, HttpMethods.Post], HandleAsync).WithName("KannelInbound").WithTags("Carriers").AllowAnonymous()
+            .RequireKannelSource();
 
     public static async Task<IResult> HandleAsync(HttpContext context, InboundService inbound, IOptions<KannelCarrierOptions> options)
     {

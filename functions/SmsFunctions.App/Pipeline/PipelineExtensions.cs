@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SmsFunctions.App.Api.Auth;
 using SmsFunctions.App.Callbacks;
 using SmsFunctions.App.Triggers;
 using SmsFunctions.Carriers;
@@ -83,7 +84,8 @@ public static class PipelineExtensions
     public static IEndpointRouteBuilder MapSmsPipeline(this IEndpointRouteBuilder endpoints)
     {
         // Outside the API's group: capped here (the client-address limit covers every /api route).
-        endpoints.MapKannelReceipts().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(KannelReceiptEndpoint.MaxBodyBytes));
+        endpoints.MapKannelReceipts().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(KannelReceiptEndpoint.MaxBodyBytes))
+            .RequireKannelSource();
         endpoints.MapCallbackAttemptsApi();
         endpoints.MapFunctionInvocations();
         return endpoints;

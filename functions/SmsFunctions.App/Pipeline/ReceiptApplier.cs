@@ -28,13 +28,22 @@ public sealed partial class ReceiptApplier(
             await QueueIntentAsync(receipt, cancellationToken);
         }
 
-        var change = new ApplyReceipt(receipt.State, receipt.At, time.GetUtcNow(), receipt.Carrier, receipt.CarrierReference, receipt.ErrorCode, receipt.Detail);
+        var change = new ApplyReceipt(receipt.State, receipt.At, time.GetUtcNow(), receipt.Carrier, receipt.CarrierReference, receipt.ErrorCode, receipt.Detail, receipt.Nonce);
         var outcome = await owner.ApplyAsync(receipt.MessageId, receipt.Recipient, change, cancellationToken: cancellationToken);
         if (!outcome.StateChanged || outcome.Row is not { } row)
         {
             if (outcome.Row is null)
             {
                 LogUnknown(logger, receipt.Carrier, receipt.MessageId, receipt.Recipient);
+                return;
+            }
+
+            if (outcome.Kind == DecisionKind.Refused && RecipientRows.Read(outcome.Row).IsForAnotherAttempt(change))
+            {
+                // An earlier attempt's receipt, or one forged from its leaked dlr-url: acknowledged (the carrier stops
+                // repeating it), never applied, never reported.
+                PipelineMetrics.ReceiptsRefused.Add(1, new KeyValuePair<string, object?>("carrier", receipt.Carrier));
+                LogOtherAttempt(logger, receipt.Carrier, receipt.MessageId, receipt.Recipient, receipt.State);
                 return;
             }
 
@@ -92,6 +101,9 @@ public sealed partial class ReceiptApplier(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Carrier} receipt for unknown recipient {Recipient} of message {MessageId}")]
     private static partial void LogUnknown(ILogger logger, string carrier, string messageId, string recipient);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Carrier} receipt ({State}) for {Recipient} of message {MessageId} names a submission attempt other than the recipient's latest claim; ignored")]
+    private static partial void LogOtherAttempt(ILogger logger, string carrier, string messageId, string recipient, RecipientState state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receipt for {Recipient} of {MessageId} asks {From} -> {To}, which is not a valid move; ignored")]
     private static partial void LogInvalid(ILogger logger, string messageId, string recipient, RecipientState from, RecipientState to);

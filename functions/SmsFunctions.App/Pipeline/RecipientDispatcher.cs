@@ -198,7 +198,7 @@ public sealed class RecipientDispatcher(IRecipientOwner owner, ClaimRegistry cla
 
         var segments = SegmentCounter.Count(body);
         var submission = new CarrierSubmission(header.Id, row.Number, header.Sender, body, segments.Encoding, segments.MessageCount,
-            header.Flash, header.ValidUntil, row.Attempts);
+            header.Flash, header.ValidUntil, row.Attempts, Nonce: claimId);
         var started = Stopwatch.GetTimestamp();
         RoutingOutcome outcome;
         try

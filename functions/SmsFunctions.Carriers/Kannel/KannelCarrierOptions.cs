@@ -39,8 +39,19 @@ public sealed class KannelCarrierOptions : IValidatableObject
     /// logs, so it only guards the MO endpoint.</summary>
     public string? InboundKey { get; set; }
 
+    /// <summary>Networks Kannel calls the receipt and inbound endpoints from (CIDRs or addresses, e.g.
+    /// <c>10.1.0.0/16</c>; an entry may list several, comma-separated). Empty (the default): any source. Checked
+    /// before a request is read: anyone else gets 403 <c>KANNEL_SOURCE_FORBIDDEN</c>. The source is the connection's
+    /// address or, when that is loopback (the Functions host, a local proxy), the last <c>X-Forwarded-For</c> entry.</summary>
+    public string[] AllowedSources { get; set; } = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (!KannelSourceNetworks.TryParse(AllowedSources, out _, out var invalid))
+        {
+            yield return new ValidationResult($"AllowedSources: '{invalid}' is neither a CIDR (10.0.0.0/8) nor an IP address.", [nameof(AllowedSources)]);
+        }
+
         if (InboundKey is { Length: > 0 and < 16 })
         {
             yield return new ValidationResult("InboundKey must be at least 16 characters.", [nameof(InboundKey)]);

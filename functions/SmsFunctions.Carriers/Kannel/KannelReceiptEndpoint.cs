@@ -57,7 +57,7 @@ public static class KannelReceiptEndpoint
             return value.Count == 0 ? null : value[0];
         }
 
-        var result = parser.Parse(Value("mid"), Value("to"), Value("sig"), Value("type"), Value("ts"), Value("smscid"), Value("reply"));
+        var result = parser.Parse(Value("mid"), Value("to"), Value("sig"), Value("type"), Value("ts"), Value("smscid"), Value("reply"), Value("nonce"));
         switch (result.Verdict)
         {
             case KannelReceiptVerdict.Receipt:

@@ -5,12 +5,13 @@ using SmsFunctions.Core.Lifecycle;
 namespace SmsFunctions.Carriers.Kannel;
 
 /// <summary>
-/// Turns the values of a Kannel receipt callback (<c>mid, to, sig, type, ts, smscid, reply</c>, see
+/// Turns the values of a Kannel receipt callback (<c>mid, to, nonce, sig, type, ts, smscid, reply</c>, see
 /// <see cref="KannelSendSmsRequest.ReceiptUrl"/>) into a <see cref="DeliveryReceipt"/>. Pure apart from the clock,
 /// which only dates receipts whose <c>ts</c> is missing. Duplicates parse to equal receipts: idempotency is the
 /// sink's job. A signature is good for <see cref="DefaultLifetime"/> after its submission (longer than any validity
 /// period plus the SMSC's retries), and a receipt dated before its submission or in the future is refused: a dlr-url
-/// that leaks cannot be replayed for ever, nor dated at will.
+/// that leaks cannot be replayed for ever, nor dated at will. The receipt carries the signed nonce of its submission
+/// attempt (an absent one reads as empty), which the pipeline compares with the recipient's latest claim.
 /// </summary>
 /// <remarks>Types: 1 Delivered, 2 Undelivered (Expired when the SMPP receipt text says <c>stat:EXPIRED</c>),
 /// 4 Buffered, 8 Sent (accepted by the SMSC), 16 Rejected (by the SMSC); anything else is ignored.</remarks>
@@ -33,7 +34,7 @@ public sealed partial class KannelReceiptParser
     }
 
     public KannelReceiptParseResult Parse(
-        string? mid, string? to, string? sig, string? type, string? ts = null, string? smscid = null, string? reply = null)
+        string? mid, string? to, string? sig, string? type, string? ts = null, string? smscid = null, string? reply = null, string? nonce = null)
     {
         var missing = new List<string>(4);
         if (string.IsNullOrEmpty(mid)) { missing.Add("mid"); }
@@ -45,7 +46,8 @@ public sealed partial class KannelReceiptParser
             return new(KannelReceiptVerdict.Malformed, Problem: "Missing " + string.Join(", ", missing) + ".");
         }
 
-        if (!KannelReceiptSignature.Verify(_secret, mid!, to!, sig, out var issuedAt))
+        nonce ??= "";
+        if (!KannelReceiptSignature.Verify(_secret, mid!, to!, nonce, sig, out var issuedAt))
         {
             return new(KannelReceiptVerdict.BadSignature, Problem: "The receipt signature does not match.");
         }
@@ -93,7 +95,8 @@ public sealed partial class KannelReceiptParser
             mid!, to!, state.Value, at, KannelCarrier.CarrierName,
             CarrierReference: string.IsNullOrEmpty(smscid) ? null : smscid,
             ErrorCode: errorCode,
-            Detail: text));
+            Detail: text,
+            Nonce: nonce));
     }
 
     /// <summary>The <c>err:</c> field of an SMPP receipt text (<c>id:… stat:UNDELIV err:001 text:…</c>).</summary>

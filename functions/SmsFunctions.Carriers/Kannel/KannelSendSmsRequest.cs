@@ -42,21 +42,25 @@ public static class KannelSendSmsRequest
 
         Append(query, "dlr-mask", options.DlrMask.ToString(CultureInfo.InvariantCulture));
         // Escaped once as a whole: Kannel decodes it, substitutes the %-placeholders and calls the result.
-        Append(query, "dlr-url", ReceiptUrl(receiptBaseUrl, options.ReceiptSecret ?? "", submission.MessageId, submission.Recipient, now));
+        Append(query, "dlr-url", ReceiptUrl(receiptBaseUrl, options.ReceiptSecret ?? "", submission.MessageId, submission.Recipient, submission.Nonce ?? "", now));
 
         return new UriBuilder(sendSmsUrl) { Query = query.ToString() }.Uri;
     }
 
     /// <summary>The dlr-url as Kannel must see it after decoding: our ids escaped, Kannel's placeholders literal, signed
-    /// for the submission made at <paramref name="issuedAt"/>.</summary>
-    public static string ReceiptUrl(Uri receiptBaseUrl, string secret, string messageId, string recipient, DateTimeOffset issuedAt)
+    /// for the submission attempt <paramref name="nonce"/> made at <paramref name="issuedAt"/> (an empty nonce is
+    /// signed as such, and its receipts match no recipient's claim).</summary>
+    public static string ReceiptUrl(Uri receiptBaseUrl, string secret, string messageId, string recipient, string nonce, DateTimeOffset issuedAt)
     {
         ArgumentNullException.ThrowIfNull(receiptBaseUrl);
-        EnsureCarriable(messageId);
-        var signature = KannelReceiptSignature.Compute(secret, messageId, recipient, issuedAt);
+        ArgumentNullException.ThrowIfNull(nonce);
+        EnsureCarriable(messageId, nameof(messageId));
+        if (nonce.Length > 0) { EnsureCarriable(nonce, nameof(nonce)); }
+        var signature = KannelReceiptSignature.Compute(secret, messageId, recipient, nonce, issuedAt);
         return receiptBaseUrl.AbsoluteUri.TrimEnd('/') + KannelReceiptEndpoint.Path
             + "?mid=" + Uri.EscapeDataString(messageId)
             + "&to=" + Uri.EscapeDataString(recipient)
+            + "&nonce=" + nonce
             + "&sig=" + signature
             + Placeholders;
     }
@@ -71,18 +75,17 @@ public static class KannelSendSmsRequest
         query.Append(name).Append('=').Append(Uri.EscapeDataString(value));
     }
 
-    // Kannel substitutes %X escapes in the dlr-url, so an id escaped to e.g. %A9 would be mangled. Ours are
-    // ULID/GUID-like; anything else is a programming error, not a property of the SMS.
-    private static void EnsureCarriable(string messageId)
+    // Kannel substitutes %X escapes in the dlr-url, so an id escaped to e.g. %A9 would be mangled. Ours (message ids,
+    // claim ids) are hex and GUID-like; anything else is a programming error, not a property of the SMS.
+    private static void EnsureCarriable(string id, string name)
     {
-        ArgumentException.ThrowIfNullOrEmpty(messageId);
-        foreach (var c in messageId)
+        ArgumentException.ThrowIfNullOrEmpty(id, name);
+        foreach (var c in id)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~'))
             {
                 throw new ArgumentException(
-                    $"Message id '{messageId}' has characters that Kannel would mangle in a dlr-url; use [A-Za-z0-9-_.~].",
-                    nameof(messageId));
+                    $"'{id}' has characters that Kannel would mangle in a dlr-url; use [A-Za-z0-9-_.~].", name);
             }
         }
     }

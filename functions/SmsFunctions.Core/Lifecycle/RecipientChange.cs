@@ -44,7 +44,9 @@ public sealed record RecordSubmit(
     string? Detail = null,
     string? ErrorCode = null) : RecipientChange(At);
 
-/// <summary>A delivery receipt (DLR) from a carrier.</summary>
+/// <summary>A delivery receipt (DLR) from a carrier. <paramref name="Nonce"/>: the submission attempt the receipt says
+/// it is for (the <see cref="RecipientRow.ClaimId"/> the carrier was given, signed into Kannel's dlr-url); it applies
+/// only while that claim is still the recipient's latest. Null for carriers whose receipts do not say (not checked).</summary>
 public sealed record ApplyReceipt(
     RecipientState State,
     DateTimeOffset ReportedAt,
@@ -52,7 +54,8 @@ public sealed record ApplyReceipt(
     string? Carrier = null,
     string? CarrierReference = null,
     string? ErrorCode = null,
-    string? Detail = null) : RecipientChange(At);
+    string? Detail = null,
+    string? Nonce = null) : RecipientChange(At);
 
 /// <summary>The validity period is over: what has no final state becomes EXPIRED.</summary>
 public sealed record Expire(string Detail, DateTimeOffset At) : RecipientChange(At);

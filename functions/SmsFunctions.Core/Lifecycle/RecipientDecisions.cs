@@ -61,6 +61,15 @@ public static class RecipientDecisions
         return row.State == RecipientState.Dispatching && string.Equals(row.ClaimId, claimId, StringComparison.Ordinal);
     }
 
+    /// <summary>True when <paramref name="receipt"/> names a submission attempt (its nonce) other than the recipient's
+    /// latest claim: a receipt of an earlier attempt, or one forged from an earlier attempt's leaked dlr-url. Refused.</summary>
+    public static bool IsForAnotherAttempt(this RecipientRow row, ApplyReceipt receipt)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(receipt);
+        return receipt.Nonce is not null && !string.Equals(row.ClaimId, receipt.Nonce, StringComparison.Ordinal);
+    }
+
     public static RecipientDecision Decide(RecipientRow row, RecipientChange change)
     {
         ArgumentNullException.ThrowIfNull(row);
@@ -181,6 +190,11 @@ public static class RecipientDecisions
 
     private static RecipientDecision Receipt(RecipientRow row, ApplyReceipt r)
     {
+        if (row.IsForAnotherAttempt(r))
+        {
+            return Refuse(row);
+        }
+
         switch (RecipientStateMachine.Classify(row.State, r.State))
         {
             case TransitionOutcome.Applied:

@@ -5,7 +5,7 @@ using Azure.Data.Tables;
 namespace SmsFunctions.Storage.Messages;
 
 /// <summary>
-/// A message: <c>Messages</c> table, PK <c>{account id}|{first 10 hex digits of the id}</c> (about 4 s of messages per
+/// A message: <c>Messages</c> table, PK <c>{account id}|{first 8 hex digits of the id}</c> (about 4 s of messages per
 /// partition, see <see cref="Tables.AccountPartitions"/>), RK message id (ids sort newest first, so the account's
 /// partition-key range is the newest-first list). Holds every field of the API's message object; options and callback as JSON.
 /// States are stored in their API spelling (<c>QUEUED</c>, <c>SCHEDULED</c> …).
@@ -26,8 +26,9 @@ public sealed class MessageEntity : ITableEntity
     [IgnoreDataMember]
     public string AccountId => Tables.AccountPartitions.AccountOf(PartitionKey);
 
-    /// <summary>Hex digits of the id that name its partition: 16^3 ms, about 4 s of the account's messages.</summary>
-    public const int BucketDigits = 10;
+    /// <summary>Hex digits of the id that name its partition: all but the last 3 of its 11 time digits, so 16^3 ms,
+    /// about 4 s of the account's messages.</summary>
+    public const int BucketDigits = SmsFunctions.Core.Messages.MessageId.TimeDigits - 3;
 
     /// <summary>The partition key of message <paramref name="messageId"/> of <paramref name="accountId"/>.</summary>
     public static string PartitionKeyOf(string accountId, string messageId)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using SmsFunctions.Core.Messages;
@@ -129,10 +128,6 @@ public sealed class MessageStore(SmsTables tables)
         return new TablePage<MessageEntity>([], null);
     }
 
-    /// <summary>The 13 leading hex digits of every id created in the same millisecond as <paramref name="at"/>.</summary>
-    internal static string IdPrefix(DateTimeOffset at)
-    {
-        var ms = Math.Clamp(at.ToUnixTimeMilliseconds(), 0, MessageId.MaxUnixMilliseconds);
-        return (MessageId.MaxUnixMilliseconds - ms).ToString("x13", CultureInfo.InvariantCulture);
-    }
+    /// <summary>The leading (time) hex digits of every id created in the same millisecond as <paramref name="at"/>.</summary>
+    internal static string IdPrefix(DateTimeOffset at) => MessageId.TimePrefix(at);
 }

@@ -66,9 +66,9 @@ public sealed class KannelCarrierIntegrationTests(KannelFixture kannel) : IAsync
                     cancellationToken: TestContext.Current.CancellationToken))[0];
                 Assert.Equal(recipient, request.Query["to"]);
                 var parsed = parser.Parse(request.Query["mid"], request.Query["to"], request.Query["sig"], request.Query["type"],
-                    request.Query.GetValueOrDefault("ts"), request.Query.GetValueOrDefault("smscid"), request.Query.GetValueOrDefault("reply"));
+                    request.Query.GetValueOrDefault("ts"), request.Query.GetValueOrDefault("smscid"), request.Query.GetValueOrDefault("reply"), request.Query.GetValueOrDefault("nonce"));
                 Assert.Equal(KannelReceiptVerdict.Receipt, parsed.Verdict);
-                Assert.Equal((submission.MessageId, recipient, state, "Kannel"), (parsed.Receipt!.MessageId, parsed.Receipt.Recipient, parsed.Receipt.State, parsed.Receipt.Carrier));
+                Assert.Equal((submission.MessageId, recipient, state, "Kannel", submission.Nonce), (parsed.Receipt!.MessageId, parsed.Receipt.Recipient, parsed.Receipt.State, parsed.Receipt.Carrier, parsed.Receipt.Nonce));
                 Assert.InRange(parsed.Receipt.At, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
             }
         }
@@ -96,7 +96,7 @@ public sealed class KannelCarrierIntegrationTests(KannelFixture kannel) : IAsync
         Assert.Equal(CarrierSubmitOutcome.Accepted, result.Outcome);
         var receipts = await sink.WaitForAsync(r => r.MessageId == submission.MessageId, 2, ReceiptTimeout);
         Assert.Equal([RecipientState.Sent, RecipientState.Delivered], receipts.Select(r => r.State).Order());
-        Assert.All(receipts, r => Assert.Equal("+393331234567", r.Recipient));
+        Assert.All(receipts, r => Assert.Equal(("+393331234567", submission.Nonce), (r.Recipient, r.Nonce)));
         await app.StopAsync(TestContext.Current.CancellationToken);
     }
 

@@ -12,20 +12,23 @@ public sealed class KannelReceiptEndpointTests
     private const string Secret = "a-receipt-secret-of-some-length";
     private const string Mid = "0199aa55bb66cc77dd88ee99";
     private const string To = "+393331234567";
-    private static readonly string Sig = KannelReceiptSignature.Compute(Secret, Mid, To, new DateTimeOffset(2026, 3, 1, 8, 59, 0, TimeSpan.Zero));
+    private const string Nonce = "1f2e-0123456789abcdef0123456789abcdef";
+    private static readonly DateTimeOffset Submitted = new(2026, 3, 1, 8, 59, 0, TimeSpan.Zero);
+    private static readonly string Sig = KannelReceiptSignature.Compute(Secret, Mid, To, "", Submitted); // no nonce
+    private static readonly string NonceSig = KannelReceiptSignature.Compute(Secret, Mid, To, Nonce, Submitted);
     private readonly RecordingReceiptSink _sink = new();
     private readonly KannelReceiptParser _parser = new(Secret, new SteppingTimeProvider());
 
     [Fact]
     public async Task GetWithAValidReceiptIsAcceptedAndReachesTheSink()
     {
-        var context = Get($"?mid={Mid}&to=%2B393331234567&sig={Sig}&type=8&ts=1772355600&smscid=abc&reply=ACK%2F");
+        var context = Get($"?mid={Mid}&to=%2B393331234567&nonce={Nonce}&sig={NonceSig}&type=8&ts=1772355600&smscid=abc&reply=ACK%2F");
 
         var result = await KannelReceiptEndpoint.HandleAsync(context, _parser, _sink);
 
         Assert.IsType<Accepted>(result.Result);
         var receipt = Assert.Single(_sink.Receipts);
-        Assert.Equal((Mid, To, RecipientState.Sent, "abc", "ACK/"), (receipt.MessageId, receipt.Recipient, receipt.State, receipt.CarrierReference, receipt.Detail));
+        Assert.Equal((Mid, To, RecipientState.Sent, "abc", "ACK/", Nonce), (receipt.MessageId, receipt.Recipient, receipt.State, receipt.CarrierReference, receipt.Detail, receipt.Nonce));
     }
 
     [Fact]

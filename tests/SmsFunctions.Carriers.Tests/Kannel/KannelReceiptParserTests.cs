@@ -10,7 +10,9 @@ public sealed class KannelReceiptParserTests
     private const string Mid = "0199aa55bb66cc77dd88ee99";
     private const string To = "+393331234567";
     private static readonly DateTimeOffset Submitted = new(2026, 3, 1, 8, 59, 0, TimeSpan.Zero); // a minute before the clock
-    private static readonly string Sig = KannelReceiptSignature.Compute(Secret, Mid, To, Submitted);
+    private const string Nonce = "1f2e-0123456789abcdef0123456789abcdef"; // a claim id
+    private static readonly string Sig = KannelReceiptSignature.Compute(Secret, Mid, To, "", Submitted); // no nonce
+    private static readonly string NonceSig = KannelReceiptSignature.Compute(Secret, Mid, To, Nonce, Submitted);
     private readonly SteppingTimeProvider _time = new();
     private readonly KannelReceiptParser _parser;
 
@@ -28,7 +30,7 @@ public sealed class KannelReceiptParserTests
 
         Assert.Equal(KannelReceiptVerdict.Receipt, result.Verdict);
         Assert.Equal(
-            new DeliveryReceipt(Mid, To, state, DateTimeOffset.FromUnixTimeSeconds(1772355600), "Kannel", "smsc-42"),
+            new DeliveryReceipt(Mid, To, state, DateTimeOffset.FromUnixTimeSeconds(1772355600), "Kannel", "smsc-42", Nonce: ""),
             result.Receipt);
     }
 
@@ -146,7 +148,7 @@ public sealed class KannelReceiptParserTests
     [Fact]
     public void ASignatureOfAnotherSubmissionTimeDoesNotMatch()
     {
-        var other = KannelReceiptSignature.Compute(Secret, Mid, To, Submitted.AddSeconds(-30));
+        var other = KannelReceiptSignature.Compute(Secret, Mid, To, "", Submitted.AddSeconds(-30));
         var forged = other[..other.IndexOf('.', StringComparison.Ordinal)] + Sig[Sig.IndexOf('.', StringComparison.Ordinal)..];
 
         Assert.Equal(KannelReceiptVerdict.BadSignature, _parser.Parse(Mid, To, forged, "1").Verdict);
@@ -164,4 +166,31 @@ public sealed class KannelReceiptParserTests
     [Fact]
     public void DuplicateCallbacksParseToEqualReceipts() =>
         Assert.Equal(_parser.Parse(Mid, To, Sig, "1", "1772355600", "9", "ok"), _parser.Parse(Mid, To, Sig, "1", "1772355600", "9", "ok"));
+
+    [Fact]
+    public void TheReceiptCarriesTheNonceItsSignatureCovers()
+    {
+        var receipt = _parser.Parse(Mid, To, NonceSig, "1", "1772355600", nonce: Nonce).Receipt!;
+
+        Assert.Equal(Nonce, receipt.Nonce);
+        Assert.Equal("", _parser.Parse(Mid, To, Sig, "1").Receipt!.Nonce); // absent reads as empty, never as "not checked"
+    }
+
+    [Theory]
+    [InlineData("1f2e-another-claim")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void ANonceOtherThanTheSignedOneIsRefused(string? nonce) =>
+        Assert.Equal(KannelReceiptVerdict.BadSignature, _parser.Parse(Mid, To, NonceSig, "1", nonce: nonce).Verdict);
+
+    [Fact]
+    public void ASignatureWithoutANonceFromTheVersionBeforeIsRefused()
+    {
+        var seconds = Submitted.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var unbound = seconds + "." + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(Secret), System.Text.Encoding.UTF8.GetBytes(Mid + "|" + To + "|" + seconds))[..16]);
+
+        Assert.Equal(KannelReceiptVerdict.BadSignature, _parser.Parse(Mid, To, unbound, "1", nonce: Nonce).Verdict);
+        Assert.Equal(KannelReceiptVerdict.BadSignature, _parser.Parse(Mid, To, unbound, "1").Verdict);
+    }
 }

@@ -48,9 +48,9 @@ public sealed class KannelSendSmsRequestTests
         var uri = KannelSendSmsRequest.Build(Options, ReceiptBase, submission, Now);
         var dlrUrl = QueryHelpers.ParseQuery(uri.Query)["dlr-url"].ToString();
 
-        var expectedSig = KannelReceiptSignature.Compute(Options.ReceiptSecret!, submission.MessageId, submission.Recipient, Now);
+        var expectedSig = KannelReceiptSignature.Compute(Options.ReceiptSecret!, submission.MessageId, submission.Recipient, submission.Nonce!, Now);
         Assert.Equal(
-            $"http://127.0.0.1:7071/api/carriers/kannel/receipts?mid={submission.MessageId}&to=%2B393331234567&sig={expectedSig}&type=%d&ts=%T&smscid=%F&reply=%A",
+            $"http://127.0.0.1:7071/api/carriers/kannel/receipts?mid={submission.MessageId}&to=%2B393331234567&nonce={submission.Nonce}&sig={expectedSig}&type=%d&ts=%T&smscid=%F&reply=%A",
             dlrUrl);
         Assert.DoesNotContain("&type=", uri.Query, StringComparison.Ordinal); // not cut at its first '&'
     }
@@ -76,12 +76,26 @@ public sealed class KannelSendSmsRequestTests
     [Fact]
     public void ReceiptBaseWithAPathKeepsIt() =>
         Assert.StartsWith("https://gw.example.com/sms/api/carriers/kannel/receipts?mid=",
-            KannelSendSmsRequest.ReceiptUrl(new Uri("https://gw.example.com/sms/"), "secret", "abc", "+39333", Now), StringComparison.Ordinal);
+            KannelSendSmsRequest.ReceiptUrl(new Uri("https://gw.example.com/sms/"), "secret", "abc", "+39333", "n1", Now), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("id with space")]
     [InlineData("id%41")]
     [InlineData("idé")]
-    public void MessageIdsKannelWouldMangleAreRefused(string mid) =>
-        Assert.Throws<ArgumentException>(() => KannelSendSmsRequest.ReceiptUrl(ReceiptBase, "secret", mid, "+39333", Now));
+    public void IdsKannelWouldMangleAreRefused(string id)
+    {
+        Assert.Throws<ArgumentException>(() => KannelSendSmsRequest.ReceiptUrl(ReceiptBase, "secret", id, "+39333", "n1", Now));
+        Assert.Throws<ArgumentException>(() => KannelSendSmsRequest.ReceiptUrl(ReceiptBase, "secret", "abc", "+39333", id, Now));
+    }
+
+    [Fact]
+    public void EachSubmissionAttemptIsSignedWithItsOwnNonce()
+    {
+        var submission = Submissions.To("+393331234567");
+        string DlrUrl(CarrierSubmission s) => QueryHelpers.ParseQuery(KannelSendSmsRequest.Build(Options, ReceiptBase, s, Now).Query)["dlr-url"].ToString();
+        static string Sig(string dlrUrl) => System.Text.RegularExpressions.Regex.Match(dlrUrl, "[?&]sig=([^&]+)").Groups[1].Value;
+
+        Assert.NotEqual(Sig(DlrUrl(submission)), Sig(DlrUrl(submission with { Nonce = "another-claim" })));
+        Assert.Contains("&nonce=&sig=", DlrUrl(submission with { Nonce = null }), StringComparison.Ordinal);
+    }
 }

@@ -18,6 +18,7 @@ public sealed class RecipientDecisionsTests
         { "not submitted", RecipientState.Dispatching, new RecordSubmit("c0", SubmitVerdict.NotSubmitted, T0) },
         { "unknown", RecipientState.Dispatching, new RecordSubmit("c0", SubmitVerdict.Unknown, T0, "K") },
         { "receipt", RecipientState.Sent, new ApplyReceipt(RecipientState.Delivered, T0, T0, "K") },
+        { "receipt of this attempt", RecipientState.Sent, new ApplyReceipt(RecipientState.Delivered, T0, T0, "K", Nonce: "c0") },
         { "expire", RecipientState.Queued, new Expire("over", T0) },
         { "abandoned", RecipientState.Dispatching, new FailAbandonedClaim("c0", T0) },
         { "poison", RecipientState.Queued, new FailPoisoned("boom", T0) },
@@ -108,5 +109,30 @@ public sealed class RecipientDecisionsTests
         Assert.True(decided.Applied);
         Assert.Equal((RecipientState.Delivered, "Kannel", "ref-9"), (decided.Row.State, decided.Row.Carrier, decided.Row.CarrierReference));
         Assert.Equal(DecisionKind.Refused, RecipientDecisions.Decide(decided.Row, new ApplyReceipt(RecipientState.Sent, T0, T0)).Kind);
+    }
+
+    [Fact]
+    public void AReceiptOfAnEarlierAttemptNeverMovesTheRecipientOfTheLatestOne()
+    {
+        // Claimed as c1, given back before anything went out, claimed again as c2 and submitted: the receipt (or a
+        // forgery) made from c1's dlr-url must not set c2's outcome, before or after c2's outcome is recorded.
+        var queued = new RecipientRow(RecipientState.Queued);
+        var first = RecipientDecisions.Decide(queued, new ClaimForDispatch("c1", T0)).Row;
+        var released = RecipientDecisions.Decide(first, new ReleaseClaim("c1", T0.AddSeconds(1))).Row;
+        var second = RecipientDecisions.Decide(released, new ClaimForDispatch("c2", T0.AddSeconds(2))).Row;
+        var sent = RecipientDecisions.Decide(second, new RecordSubmit("c2", SubmitVerdict.Accepted, T0.AddSeconds(3), "Kannel")).Row;
+        var stale = new ApplyReceipt(RecipientState.Undelivered, T0.AddSeconds(4), T0.AddSeconds(4), "Kannel", Nonce: "c1");
+
+        Assert.True(sent.IsForAnotherAttempt(stale));
+        Assert.Equal(DecisionKind.Refused, RecipientDecisions.Decide(second, stale).Kind);
+        Assert.Equal(DecisionKind.Refused, RecipientDecisions.Decide(sent, stale).Kind);
+        Assert.Equal(DecisionKind.Refused, RecipientDecisions.Decide(released, stale).Kind);
+        Assert.Equal(DecisionKind.Refused, RecipientDecisions.Decide(sent, stale with { Nonce = "" }).Kind);
+
+        var current = stale with { Nonce = "c2" };
+        Assert.False(sent.IsForAnotherAttempt(current));
+        Assert.Equal(RecipientState.Undelivered, RecipientDecisions.Decide(second, current).Row.State); // before its outcome
+        Assert.Equal(RecipientState.Undelivered, RecipientDecisions.Decide(sent, current).Row.State);
+        Assert.Equal(RecipientState.Undelivered, RecipientDecisions.Decide(sent, stale with { Nonce = null }).Row.State); // carriers without nonces
     }
 }

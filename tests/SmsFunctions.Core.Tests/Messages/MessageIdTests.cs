@@ -75,6 +75,52 @@ public class MessageIdTests
 
     [Theory]
     [InlineData("nope")]
-    [InlineData("fffffffffffff00000000000")]
-    public void CreatedAtOfAnIdWeDidNotMintThrows(string id) => Assert.Throws<FormatException>(() => MessageId.CreatedAt(id));
+    [InlineData("FFFFFFFFFFF0000000000000")]
+    public void CreatedAtOfSomethingThatIsNotAnIdThrows(string id) => Assert.Throws<FormatException>(() => MessageId.CreatedAt(id));
+
+    [Fact]
+    public void TheRandomPartHoldsFiftyTwoBits()
+    {
+        var at = new DateTimeOffset(2026, 12, 3, 13, 0, 0, TimeSpan.Zero);
+        const long low44 = 0x0_0AB_CDEF_0123L;
+
+        // Seeds that differ only above bit 44 (where the old 11-digit random part ended) give different ids.
+        var ids = Enumerable.Range(0, 256).Select(high => MessageId.Of(at, ((long)high << 44) | low44, null)).ToHashSet();
+
+        Assert.Equal(256, ids.Count);
+        Assert.Equal(new string('f', 13), MessageId.Of(at, -1L, null)[MessageId.TimeDigits..]);
+        Assert.Equal(13, MessageId.Length - MessageId.TimeDigits);
+    }
+
+    [Fact]
+    public void TheSameTimeSeedAndDigitGiveTheSameId()
+    {
+        var at = new DateTimeOffset(2026, 12, 3, 13, 0, 0, 123, TimeSpan.Zero).AddTicks(4_567);
+
+        Assert.Equal(MessageId.Of(at, 0x1234_5678_9ABC_DEFL, 3), MessageId.Of(at, 0x1234_5678_9ABC_DEFL, 3));
+        Assert.Equal(at.AddTicks(-4_567), MessageId.CreatedAt(MessageId.Of(at, 42, 3)));
+    }
+
+    [Fact]
+    public void TimesFromTheEpochToTheLatestAreExactAndOrdered()
+    {
+        var times = new[] { MessageId.Epoch, MessageId.Epoch.AddMilliseconds(1), new DateTimeOffset(2026, 12, 3, 13, 43, 22, 9, TimeSpan.Zero), new DateTimeOffset(2500, 6, 1, 0, 0, 0, TimeSpan.Zero), MessageId.Latest };
+        var ids = times.Select(t => MessageId.Of(t, 7, null)).ToArray();
+
+        Assert.Equal(times, ids.Select(MessageId.CreatedAt));
+        Assert.Equal(Enumerable.Reverse(ids), ids.Order(StringComparer.Ordinal));
+        Assert.True(MessageId.Latest.Year >= 2550, $"Ids end in {MessageId.Latest:O}.");
+        Assert.Throws<ArgumentOutOfRangeException>(() => MessageId.Of(MessageId.Epoch.AddMilliseconds(-1), 7, null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MessageId.Of(MessageId.Latest.AddMilliseconds(1), 7, null));
+    }
+
+    [Fact]
+    public void TheTimePrefixIsTheLeadingDigitsOfEveryIdOfThatMillisecond()
+    {
+        var at = new DateTimeOffset(2026, 12, 3, 13, 43, 22, 9, TimeSpan.Zero);
+
+        Assert.StartsWith(MessageId.TimePrefix(at), MessageId.Of(at, 99, 5), StringComparison.Ordinal);
+        Assert.Equal(MessageId.TimeDigits, MessageId.TimePrefix(at).Length);
+        Assert.Equal(MessageId.TimePrefix(MessageId.Epoch), MessageId.TimePrefix(DateTimeOffset.MinValue));
+    }
 }

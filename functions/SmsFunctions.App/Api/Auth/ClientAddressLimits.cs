@@ -51,6 +51,26 @@ public static class ClientAddressLimits
     /// when the connection itself comes from loopback (the Functions host forwarding for a client).</summary>
     public static string ClientAddress(HttpContext context)
     {
+        var remote = ClientIp(context);
+        if (remote is null)
+        {
+            return "unknown";
+        }
+
+        if (remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            var bytes = remote.GetAddressBytes();
+            bytes.AsSpan(8).Clear();
+            return new IPAddress(bytes) + "/64";
+        }
+
+        return remote.ToString();
+    }
+
+    /// <summary>The caller's address: the connection's, or, when the connection comes from loopback (the Functions host
+    /// forwarding for a client, a local proxy), the last <c>X-Forwarded-For</c> entry; null when unknown.</summary>
+    public static IPAddress? ClientIp(HttpContext context)
+    {
         ArgumentNullException.ThrowIfNull(context);
         var remote = context.Connection.RemoteIpAddress;
         if (remote is not null && remote.IsIPv4MappedToIPv6)
@@ -65,19 +85,7 @@ public static class ClientAddressLimits
             remote = client;
         }
 
-        if (remote is null)
-        {
-            return "unknown";
-        }
-
-        if (remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            var bytes = remote.GetAddressBytes();
-            bytes.AsSpan(8).Clear();
-            return new IPAddress(bytes) + "/64";
-        }
-
-        return remote.ToString();
+        return remote;
     }
 
     private static bool TryParseForwarded(string value, out IPAddress address)

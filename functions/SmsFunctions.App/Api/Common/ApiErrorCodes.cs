@@ -58,6 +58,7 @@ public static class ApiErrorCodes
     public const string TooManyNumbers = "TOO_MANY_NUMBERS";
     public const string InboundKeyInvalid = "INBOUND_KEY_INVALID";
     public const string InboundMalformed = "INBOUND_MALFORMED";
+    public const string KannelSourceForbidden = "KANNEL_SOURCE_FORBIDDEN";
 
     // Errors that carry no code of their own: an unreadable request, an unmatched route or method, our own failure,
     // and the custom handler's invocation endpoints.

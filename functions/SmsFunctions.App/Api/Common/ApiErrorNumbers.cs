@@ -71,6 +71,7 @@ public static class ApiErrorNumbers
         [ApiErrorCodes.BulkLimitReached] = 3008,
         [ApiErrorCodes.InboundKeyInvalid] = 3009,
         [ApiErrorCodes.NumberNotOwned] = 3010,
+        [ApiErrorCodes.KannelSourceForbidden] = 3011,
 
         [ApiErrorCodes.MessageNotFound] = 4001,
         [ApiErrorCodes.RecipientNotFound] = 4002,
