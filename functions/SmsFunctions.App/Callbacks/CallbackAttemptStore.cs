@@ -12,7 +12,7 @@ namespace SmsFunctions.App.Callbacks;
 /// <summary>
 /// Every webhook attempt of a message (table <c>{prefix}CallbackAttempts</c>), shown on
 /// <c>GET /api/messages/{id}/callbacks</c>. RK <c>{messageId}|{recipient}|{state}|{attempt:D2}</c>; PK (<see cref="PartitionOf"/>)
-/// <c>{accountId}|{first 10 hex digits of the id}</c> for ordinary messages — the messages an account created in
+/// <c>{accountId}|{first 8 hex digits of the id}</c> for ordinary messages — the messages an account created in
 /// the same ~4 seconds (ids start with the creation time) — and <c>{accountId}|{messageId}|{shard}</c> for a message
 /// spread over more than 16 recipient shards. Attempts of one partition that arrive within a few milliseconds of
 /// each other are written as one entity-group transaction (a <see cref="GroupCommit{T}"/> per partition) instead of
@@ -70,8 +70,8 @@ public sealed class CallbackAttemptStore : IDisposable
             : string.Create(CultureInfo.InvariantCulture, $"{accountId}{Separator}{messageId}{Separator}{RecipientKeys.Shard(recipient, shards):x}");
     }
 
-    /// <summary>Id digits that name an attempts partition: 10 hex digits of the inverted creation time, ~4 s.</summary>
-    private const int TimeBucketDigits = 10;
+    /// <summary>Id digits that name an attempts partition: those of a message partition (<see cref="MessageEntity.BucketDigits"/>), ~4 s.</summary>
+    private const int TimeBucketDigits = MessageEntity.BucketDigits;
 
     /// <summary>The filter on the partitions that hold a message's attempts.</summary>
     private static string PartitionFilter(string accountId, string messageId) =>

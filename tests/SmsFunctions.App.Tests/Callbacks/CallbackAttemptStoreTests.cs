@@ -73,6 +73,28 @@ public sealed class CallbackAttemptStoreTests(SmsAppFixture app)
     }
 
     [Fact]
+    public void AttemptsOfMessagesCreatedInTheSameFewSecondsShareTheirMessagesPartitionBucket()
+    {
+        // Attempts of one account's messages of the same ~4 s go out in one transaction only if they share a
+        // partition: the attempts' bucket must be the message table's, whatever the id's time digits are.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 10, 0, 0, 0, TimeSpan.Zero));
+        string first, second;
+        do
+        {
+            // Two messages 100 ms apart that the message table puts in one bucket (not across a bucket's edge).
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            first = MessageId.New(clock, null, 0);
+            second = MessageId.Of(clock.GetUtcNow().AddMilliseconds(100), 42, 0);
+        }
+        while (SmsFunctions.Storage.Messages.MessageEntity.PartitionKeyOf("acc_1", first) != SmsFunctions.Storage.Messages.MessageEntity.PartitionKeyOf("acc_1", second));
+
+        Assert.Equal(CallbackAttemptStore.PartitionOf("acc_1", first, "+393331234567"), CallbackAttemptStore.PartitionOf("acc_1", second, "+393339999999"));
+        Assert.EndsWith(SmsFunctions.Storage.Messages.MessageEntity.PartitionKeyOf("acc_1", first)["acc_1|".Length..], CallbackAttemptStore.PartitionOf("acc_1", first, "+393331234567"), StringComparison.Ordinal);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.NotEqual(CallbackAttemptStore.PartitionOf("acc_1", first, "+393331234567"), CallbackAttemptStore.PartitionOf("acc_1", MessageId.New(clock, null, 0), "+393331234567"));
+    }
+
+    [Fact]
     public async Task ABigMessagesAttemptsAreSpreadOverItsShardsAndStillListedTogether()
     {
         var store = app.Services.GetRequiredService<CallbackAttemptStore>();
