@@ -29,6 +29,7 @@ public sealed partial class DeliverCallbackHandler(
     CallbackEnqueuer enqueuer,
     SmsFunctions.App.Inbound.InboundCallbacks inbound,
     CallbackHostSlots hosts,
+    CallbackClaims claims,
     IOptionsMonitor<CallbackOptions> options,
     TimeProvider time,
     ILogger<DeliverCallbackHandler> logger) : IQueueMessageHandler
@@ -51,7 +52,7 @@ public sealed partial class DeliverCallbackHandler(
         }
 
         await Parallel.ForEachAsync(work.Events, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (e, ct) => await DeliverAsync(e, ct));
+            async (e, ct) => await DeliverAsync(e, message.DeliveryCount > 1, ct));
         return QueueHandlingResult.Completed;
     }
 
@@ -71,7 +72,7 @@ public sealed partial class DeliverCallbackHandler(
         }
     }
 
-    private async Task DeliverAsync(CallbackEvent e, CancellationToken cancellationToken)
+    private async Task DeliverAsync(CallbackEvent e, bool redelivered, CancellationToken cancellationToken)
     {
         if (e.Kind == CallbackEvent.InboundKind)
         {
@@ -88,12 +89,61 @@ public sealed partial class DeliverCallbackHandler(
             return;
         }
 
-        if (e.Replay && e.Attempt == 1 && await attempts.AnyAsync(e.AccountId, e.MessageId, e.Recipient, e.State, cancellationToken))
+        // One copy of a recipient's callback for a state in hand at a time in this process (CallbackClaims): a replay
+        // yields to the copy in hand; any other copy waits for it and then goes by the record.
+        var replay = e.Replay && e.Attempt == 1;
+        IDisposable claim;
+        var waited = false;
+        if (replay)
         {
-            LogReplaySkipped(logger, e.MessageId, e.Recipient, e.State);
-            return; // The callback for this state went out (or is being retried) before: nothing was lost.
+            if (claims.TryClaim(e) is not { } held)
+            {
+                LogReplaySkipped(logger, e.MessageId, e.Recipient, e.State);
+                return;
+            }
+
+            claim = held;
+        }
+        else
+        {
+            (claim, waited) = await claims.ClaimAsync(e, cancellationToken);
         }
 
+        using (claim)
+        {
+            if (replay && await attempts.AnyAsync(e.AccountId, e.MessageId, e.Recipient, e.State, cancellationToken))
+            {
+                LogReplaySkipped(logger, e.MessageId, e.Recipient, e.State);
+                return; // The callback for this state went out, is being retried, or its deferred copy is queued.
+            }
+
+            if (!replay && (redelivered || waited || e.Deferrals > 0) && await IsSettledAsync(e, cancellationToken))
+            {
+                LogCopySkipped(logger, e.MessageId, e.Recipient, e.State, e.Attempt);
+                return;
+            }
+
+            await DeliverClaimedAsync(e, header, spec, opts, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// True when this attempt is already taken care of by what is on record: it went out (delivered or given up), its
+    /// retry is queued (WillRetry), or a later copy of it is queued (Deferred with a higher copy number). Asked only
+    /// by copies — a deferred copy, an event of a redelivered queue message, one that waited for another copy — so the
+    /// first delivery of an event costs no read. Sound because a record that promises more (WillRetry, Deferred) is
+    /// written only once that more is on the queue.
+    /// </summary>
+    private async Task<bool> IsSettledAsync(CallbackEvent e, CancellationToken cancellationToken) =>
+        await attempts.GetOutcomeAsync(e.AccountId, e.MessageId, e.Recipient, e.State, e.Attempt, cancellationToken) switch
+        {
+            null => false,
+            { Outcome: CallbackAttemptOutcome.Deferred } deferred => deferred.Deferrals > e.Deferrals,
+            _ => true,
+        };
+
+    private async Task DeliverClaimedAsync(CallbackEvent e, MessageEntity header, CallbackSpec spec, CallbackOptions opts, CancellationToken cancellationToken)
+    {
         RecipientEntity? recipient;
         if (e.Replay)
         {
@@ -115,24 +165,29 @@ public sealed partial class DeliverCallbackHandler(
         using var slot = await hosts.TakeAsync(spec.Url, TimeSpan.FromSeconds(Math.Max(0, opts.HostSlotWaitSeconds)), cancellationToken);
         if (slot is null)
         {
-            // The host has its share of requests open: try again shortly rather than hold this handler. The deferral
-            // is put on record first (a replay of this state, which goes out only when nothing is on record, would
-            // otherwise overtake it and the receiver would get the state twice); a replay's own deferral is not, or
-            // it would find itself on record and never go out.
+            // The host has its share of requests open: try again shortly rather than hold this handler. The copy is
+            // queued first, then the deferral is put on record (a replay of this state, which goes out only when
+            // nothing is on record, would otherwise overtake it and the receiver would get the state twice): a record
+            // always has its copy, so a failed send or a crash between the two never strands the callback (the queue
+            // message comes back). A replay's own deferral is not recorded, or it would find itself on record and
+            // never go out.
             LogHostBusy(logger, spec.Url.Host, e.MessageId, e.Recipient);
+            var copy = e with { Deferrals = e.Deferrals + 1 };
+            await enqueuer.EnqueueAsync([copy], TimeSpan.FromSeconds(Math.Max(0.1, opts.HostBusyDelaySeconds)), cancellationToken);
             if (!e.Replay)
             {
                 await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), null, 0,
-                    CallbackAttemptOutcome.Deferred, $"{spec.Url.Host} had {opts.MaxConcurrentPerHost} callbacks open; deferred"), cancellationToken);
+                    CallbackAttemptOutcome.Deferred, $"{spec.Url.Host} had {opts.MaxConcurrentPerHost} callbacks open; deferred", copy.Deferrals), CancellationToken.None);
             }
 
-            await enqueuer.EnqueueAsync([e with { Deferrals = e.Deferrals + 1 }], TimeSpan.FromSeconds(Math.Max(0.1, opts.HostBusyDelaySeconds)), cancellationToken);
             return;
         }
 
+        // From the request on, nothing is cancelled: a sibling's failure (or shutdown) must not leave a request that
+        // reached the receiver without its record, or the redelivery would send it again. The request has its timeout.
         var secret = await SecretAsync(e.AccountId, cancellationToken);
         var view = MessageView.ForRecipient(header, recipient, e.State);
-        var (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, cancellationToken);
+        var (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, CancellationToken.None);
         var delivered = status is >= 200 and < 300;
         var outcome = delivered ? CallbackAttemptOutcome.Delivered : CallbackAttemptOutcome.GaveUp;
         TimeSpan? retryIn = null;
@@ -144,11 +199,13 @@ public sealed partial class DeliverCallbackHandler(
 
         PipelineMetrics.CallbackAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
         PipelineMetrics.CallbackLatency.Record(latency);
-        await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), cancellationToken);
         if (retryIn is { } delay)
         {
-            await enqueuer.EnqueueAsync([e with { Attempt = e.Attempt + 1, Deferrals = 0 }], delay, cancellationToken);
+            // The retry before its WillRetry record, for the same reason as a deferral.
+            await enqueuer.EnqueueAsync([e with { Attempt = e.Attempt + 1, Deferrals = 0 }], delay, CancellationToken.None);
         }
+
+        await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), CancellationToken.None);
     }
 
     /// <summary>The webhook schedule (5 s, ×3, ≤ 10 min, ±20 %) with the first delay configurable for tests.</summary>
@@ -173,6 +230,9 @@ public sealed partial class DeliverCallbackHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} was already sent; skipped")]
     private static partial void LogReplaySkipped(ILogger logger, string messageId, string recipient, string state);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{State} callback attempt {Attempt} for {Recipient} of {MessageId} is already on record (sent, retrying or queued again); this copy is skipped")]
+    private static partial void LogCopySkipped(ILogger logger, string messageId, string recipient, string state, int attempt);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} dropped: the recipient is {Current}")]
     private static partial void LogReplayNotInState(ILogger logger, string messageId, string recipient, string state, string? current);
