@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using SmsFunctions.Testing;
 
 namespace SmsFunctions.Pipeline.Tests;
@@ -66,7 +67,7 @@ public sealed class CallbackDeferralTests : IAsyncLifetime
         // The burst: messages delivered now (DELIVERED) and messages scheduled far ahead and cancelled (CANCELED), all
         // reported to the same host, sent and cancelled concurrently.
         var expected = new List<(string Recipient, string State)>();
-        var sends = new List<Task>();
+        var sends = new List<Task<string>>();
         for (var m = 0; m < Messages; m++)
         {
             var delivered = Enumerable.Range(0, RecipientsPerMessage).Select(_ => Numbers.Italian()).ToArray();
@@ -77,21 +78,35 @@ public sealed class CallbackDeferralTests : IAsyncLifetime
             sends.Add(SendAndCancelAsync(customer, canceled, callback));
         }
 
-        await Task.WhenAll(sends);
+        var ids = await Task.WhenAll(sends);
 
         // Every final state arrives, within a bound; then give a doubled one time to show itself (the intents wait
         // CancelReplayDelaySeconds, replays 0.5 s), also bounded.
         var arrived = await _hooks.WaitForAsync(r => r.Path == hook.AbsolutePath, expected.Count, TimeSpan.FromSeconds(90), Ct);
         await Task.Delay(TimeSpan.FromSeconds(CancelReplayDelaySeconds + slotWaitSeconds + 3), Ct);
         var all = _hooks.Requests.Where(r => r.Path == hook.AbsolutePath).Select(r => (Field(r, "recipient")!, Field(r, "state")!)).ToList();
-        var doubled = all.GroupBy(x => x).Where(g => g.Count() > 1).Select(g => $"{g.Key.Item1} {g.Key.Item2} ×{g.Count()}").ToList();
-        Assert.True(doubled.Count == 0, $"Callbacks received more than once: {string.Join(", ", doubled)}");
+        var doubled = all.GroupBy(x => x).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (doubled.Count > 0)
+        {
+            // What the gateway recorded for them (a client timeout followed by a retry, a replay, a deferred copy …).
+            var attempts = gateway.Services.GetRequiredService<SmsFunctions.App.Callbacks.CallbackAttemptStore>();
+            var records = new List<string>();
+            foreach (var id in ids)
+            {
+                records.AddRange((await attempts.ListAsync(customer.AccountId, id, cancellationToken: Ct))
+                    .Where(a => doubled.Contains((a.Recipient, a.Event)))
+                    .Select(a => $"{a.Recipient} {a.Event} #{a.Attempt} {a.Outcome} {a.StatusCode} {a.LatencyMs} ms d{a.Deferrals} {a.Error}"));
+            }
+
+            Assert.Fail($"Callbacks received more than once: {string.Join(", ", doubled.Select(d => $"{d.Item1} {d.Item2} ×{all.Count(x => x == d)}"))}; on record: {string.Join("; ", records)}");
+        }
+
         Assert.Equal(expected.Order(), all.Order());
         Assert.True(_hooks.MostInFlight <= slots, $"The receiver had {_hooks.MostInFlight} requests open at once; its share is {slots}.");
         Assert.Equal(expected.Count, arrived.Count);
     }
 
-    private static async Task SendAndCancelAsync(Customer customer, string[] numbers, object callback)
+    private static async Task<string> SendAndCancelAsync(Customer customer, string[] numbers, object callback)
     {
         var id = await customer.SendAsync(new
         {
@@ -103,5 +118,6 @@ public sealed class CallbackDeferralTests : IAsyncLifetime
         }, Ct);
         using var canceled = await customer.Client.DeleteAsync(new Uri($"/api/messages/{id}", UriKind.Relative), Ct);
         Assert.True(canceled.IsSuccessStatusCode, $"DELETE answered {(int)canceled.StatusCode}: {await canceled.Content.ReadAsStringAsync(Ct)}");
+        return id;
     }
 }

@@ -51,9 +51,25 @@ public sealed partial class DeliverCallbackHandler(
             return QueueHandlingResult.Completed;
         }
 
+        // Hosts this message found busy: its later events for them are deferred without waiting for a slot, so a
+        // message to a stalled host holds its handler for about one slot wait, not one per eight of its events.
+        var busy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var copy = message.DeliveryCount > 1 || IsLate(message);
         await Parallel.ForEachAsync(work.Events, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (e, ct) => await DeliverAsync(e, message.DeliveryCount > 1, ct));
+            async (e, ct) => await DeliverAsync(e, copy, busy, ct));
         return QueueHandlingResult.Completed;
+    }
+
+    /// <summary>
+    /// A message handled so long after it was queued that a replay of its events (queued with them, delayed
+    /// ReplayDelaySeconds or CancelReplayDelaySeconds) may have gone out first — a backlog on the callbacks queue:
+    /// its events are treated as copies and read their record before they go. A message on time reads nothing.
+    /// </summary>
+    private bool IsLate(ReceivedQueueMessage message)
+    {
+        var opts = options.CurrentValue;
+        var safe = TimeSpan.FromSeconds(Math.Max(0, Math.Min(opts.ReplayDelaySeconds, opts.CancelReplayDelaySeconds)) / 2);
+        return message.EnqueuedAt is not { } queued || time.GetUtcNow() - queued >= safe;
     }
 
     public async Task HandlePoisonAsync(ReceivedQueueMessage message, string reason, CancellationToken cancellationToken)
@@ -72,7 +88,7 @@ public sealed partial class DeliverCallbackHandler(
         }
     }
 
-    private async Task DeliverAsync(CallbackEvent e, bool redelivered, CancellationToken cancellationToken)
+    private async Task DeliverAsync(CallbackEvent e, bool copy, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
     {
         if (e.Kind == CallbackEvent.InboundKind)
         {
@@ -117,21 +133,21 @@ public sealed partial class DeliverCallbackHandler(
                 return; // The callback for this state went out, is being retried, or its deferred copy is queued.
             }
 
-            if (!replay && (redelivered || waited || e.Deferrals > 0) && await IsSettledAsync(e, cancellationToken))
+            if (!replay && (copy || waited || e.Deferrals > 0) && await IsSettledAsync(e, cancellationToken))
             {
                 LogCopySkipped(logger, e.MessageId, e.Recipient, e.State, e.Attempt);
                 return;
             }
 
-            await DeliverClaimedAsync(e, header, spec, opts, cancellationToken);
+            await DeliverClaimedAsync(e, header, spec, opts, busy, cancellationToken);
         }
     }
 
     /// <summary>
     /// True when this attempt is already taken care of by what is on record: it went out (delivered or given up), its
     /// retry is queued (WillRetry), or a later copy of it is queued (Deferred with a higher copy number). Asked only
-    /// by copies — a deferred copy, an event of a redelivered queue message, one that waited for another copy — so the
-    /// first delivery of an event costs no read. Sound because a record that promises more (WillRetry, Deferred) is
+    /// by copies — a deferred copy, an event of a redelivered or late queue message (a replay may have overtaken it),
+    /// one that waited for another copy — so the first, timely delivery of an event costs no read. Sound because a record that promises more (WillRetry, Deferred) is
     /// written only once that more is on the queue.
     /// </summary>
     private async Task<bool> IsSettledAsync(CallbackEvent e, CancellationToken cancellationToken) =>
@@ -142,7 +158,7 @@ public sealed partial class DeliverCallbackHandler(
             _ => true,
         };
 
-    private async Task DeliverClaimedAsync(CallbackEvent e, MessageEntity header, CallbackSpec spec, CallbackOptions opts, CancellationToken cancellationToken)
+    private async Task DeliverClaimedAsync(CallbackEvent e, MessageEntity header, CallbackSpec spec, CallbackOptions opts, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
     {
         RecipientEntity? recipient;
         if (e.Replay)
@@ -162,9 +178,14 @@ public sealed partial class DeliverCallbackHandler(
             recipient = writer.Remembered(e.MessageId, e.Recipient) ?? await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
         }
 
-        using var slot = await hosts.TakeAsync(spec.Url, TimeSpan.FromSeconds(Math.Max(0, opts.HostSlotWaitSeconds)), cancellationToken);
+        // Only a first delivery waits for a slot: a deferred copy (which waited once) or a host this message found
+        // busy takes a free slot or goes back at once, so the handlers are never all held by one busy host's copies.
+        var host = spec.Url.GetLeftPart(UriPartial.Authority);
+        var wait = e.Deferrals > 0 || busy.ContainsKey(host) ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Max(0, opts.HostSlotWaitSeconds));
+        var slot = await hosts.TakeAsync(spec.Url, wait, cancellationToken);
         if (slot is null)
         {
+            busy.TryAdd(host, 0);
             // The host has its share of requests open: try again shortly rather than hold this handler. The copy is
             // queued first, then the deferral is put on record (a replay of this state, which goes out only when
             // nothing is on record, would otherwise overtake it and the receiver would get the state twice): a record
@@ -173,7 +194,7 @@ public sealed partial class DeliverCallbackHandler(
             // never go out.
             LogHostBusy(logger, spec.Url.Host, e.MessageId, e.Recipient);
             var copy = e with { Deferrals = e.Deferrals + 1 };
-            await enqueuer.EnqueueAsync([copy], TimeSpan.FromSeconds(Math.Max(0.1, opts.HostBusyDelaySeconds)), cancellationToken);
+            await enqueuer.EnqueueAsync([copy], HostBusyDelay(opts, copy.Deferrals), cancellationToken);
             if (!e.Replay)
             {
                 await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), null, 0,
@@ -185,9 +206,20 @@ public sealed partial class DeliverCallbackHandler(
 
         // From the request on, nothing is cancelled: a sibling's failure (or shutdown) must not leave a request that
         // reached the receiver without its record, or the redelivery would send it again. The request has its timeout.
-        var secret = await SecretAsync(e.AccountId, cancellationToken);
-        var view = MessageView.ForRecipient(header, recipient, e.State);
-        var (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, CancellationToken.None);
+        // The slot stands for a request open to the host, no more: it is free again once the answer is in, so the
+        // record's table write (slow on a busy storage account) never holds the host's share (the claim stays held
+        // until the record is written).
+        int? status;
+        double latency;
+        string? error;
+        bool gone;
+        using (slot)
+        {
+            var secret = await SecretAsync(e.AccountId, cancellationToken);
+            var view = MessageView.ForRecipient(header, recipient, e.State);
+            (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, CancellationToken.None);
+        }
+
         var delivered = status is >= 200 and < 300;
         var outcome = delivered ? CallbackAttemptOutcome.Delivered : CallbackAttemptOutcome.GaveUp;
         TimeSpan? retryIn = null;
@@ -207,6 +239,12 @@ public sealed partial class DeliverCallbackHandler(
 
         await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), CancellationToken.None);
     }
+
+    /// <summary>How long the <paramref name="deferrals"/>-th copy of a delivery waits on the queue: HostBusyDelaySeconds,
+    /// doubling with each deferral up to 8 times it, so a backlog for a busy host does not churn the queue and the
+    /// tables while it drains.</summary>
+    internal static TimeSpan HostBusyDelay(CallbackOptions options, int deferrals) =>
+        TimeSpan.FromSeconds(Math.Max(0.1, options.HostBusyDelaySeconds) * (1 << Math.Clamp(deferrals - 1, 0, 3)));
 
     /// <summary>The webhook schedule (5 s, ×3, ≤ 10 min, ±20 %) with the first delay configurable for tests.</summary>
     internal static RetrySchedule Schedule(CallbackOptions options, int retries) =>
