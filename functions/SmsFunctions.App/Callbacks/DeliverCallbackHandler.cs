@@ -55,9 +55,49 @@ public sealed partial class DeliverCallbackHandler(
         // message to a stalled host holds its handler for about one slot wait, not one per eight of its events.
         var busy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         var copy = message.DeliveryCount > 1 || IsLate(message);
-        await Parallel.ForEachAsync(work.Events, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (e, ct) => await DeliverAsync(e, copy, busy, ct));
+        var deferred = new ConcurrentQueue<Deferral>();
+        try
+        {
+            // One event per recipient and state (a real one before a replay): a deferred event keeps its claim until
+            // the loop is done, and a second event of the same callback would wait for it forever.
+            var events = work.Events.OrderBy(e => e.Replay).DistinctBy(e => (e.AccountId, e.MessageId, e.Recipient, e.State, e.Kind));
+            await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (e, ct) => await DeliverAsync(e, copy, busy, deferred, ct));
+            await DeferAsync(deferred, cancellationToken);
+        }
+        finally
+        {
+            // Held until the deferrals are queued and on record (or, failing that, the message comes back).
+            foreach (var d in deferred) { d.Claim.Dispose(); }
+        }
+
         return QueueHandlingResult.Completed;
+    }
+
+    /// <summary>A delivery that found its host busy: its next copy, and the claim held until that copy is queued.</summary>
+    private sealed record Deferral(CallbackEvent Copy, IDisposable Claim, bool Record, string Host);
+
+    /// <summary>
+    /// Puts this message's deferred deliveries back on the queue together (one queue message per account and copy
+    /// number, not one each: a backlog for a busy host cycles as a few messages, not thousands), then on record. The
+    /// copies are queued first, then the deferrals recorded (a replay of the state, which goes out only when nothing is
+    /// on record, would otherwise overtake them and the receiver would get the state twice): a record always has its
+    /// copy, so a failed send or a crash between the two never strands a callback (the queue message comes back). A
+    /// replay's own deferral is not recorded, or it would find itself on record and never go out.
+    /// </summary>
+    private async Task DeferAsync(ConcurrentQueue<Deferral> deferred, CancellationToken cancellationToken)
+    {
+        if (deferred.IsEmpty) { return; }
+        var opts = options.CurrentValue;
+        foreach (var round in deferred.GroupBy(d => d.Copy.Deferrals))
+        {
+            await enqueuer.EnqueueAsync([.. round.Select(d => d.Copy)], HostBusyDelay(opts, round.Key), cancellationToken);
+        }
+
+        var now = time.GetUtcNow();
+        await Task.WhenAll(deferred.Where(d => d.Record).Select(d => attempts.AddAsync(d.Copy.AccountId,
+            new CallbackAttempt(d.Copy.MessageId, d.Copy.Recipient, d.Copy.State, d.Copy.Attempt, now, null, 0, CallbackAttemptOutcome.Deferred,
+                $"{d.Host} had {opts.MaxConcurrentPerHost} callbacks open; deferred", d.Copy.Deferrals), CancellationToken.None)));
     }
 
     /// <summary>
@@ -88,7 +128,7 @@ public sealed partial class DeliverCallbackHandler(
         }
     }
 
-    private async Task DeliverAsync(CallbackEvent e, bool copy, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
+    private async Task DeliverAsync(CallbackEvent e, bool copy, ConcurrentDictionary<string, byte> busy, ConcurrentQueue<Deferral> deferred, CancellationToken cancellationToken)
     {
         if (e.Kind == CallbackEvent.InboundKind)
         {
@@ -125,7 +165,8 @@ public sealed partial class DeliverCallbackHandler(
             (claim, waited) = await claims.ClaimAsync(e, cancellationToken);
         }
 
-        using (claim)
+        var kept = false;
+        try
         {
             if (replay && await attempts.AnyAsync(e.AccountId, e.MessageId, e.Recipient, e.State, cancellationToken))
             {
@@ -139,7 +180,15 @@ public sealed partial class DeliverCallbackHandler(
                 return;
             }
 
-            await DeliverClaimedAsync(e, header, spec, opts, busy, cancellationToken);
+            if (await DeliverClaimedAsync(e, header, spec, opts, busy, cancellationToken) is { } copyOf)
+            {
+                deferred.Enqueue(new Deferral(copyOf, claim, !e.Replay, spec.Url.Host));
+                kept = true;
+            }
+        }
+        finally
+        {
+            if (!kept) { claim.Dispose(); }
         }
     }
 
@@ -147,8 +196,8 @@ public sealed partial class DeliverCallbackHandler(
     /// True when this attempt is already taken care of by what is on record: it went out (delivered or given up), its
     /// retry is queued (WillRetry), or a later copy of it is queued (Deferred with a higher copy number). Asked only
     /// by copies — a deferred copy, an event of a redelivered or late queue message (a replay may have overtaken it),
-    /// one that waited for another copy — so the first, timely delivery of an event costs no read. Sound because a record that promises more (WillRetry, Deferred) is
-    /// written only once that more is on the queue.
+    /// one that waited for another copy — so the first, timely delivery of an event costs no read. Sound because a
+    /// record that promises more (WillRetry, Deferred) is written only once that more is on the queue.
     /// </summary>
     private async Task<bool> IsSettledAsync(CallbackEvent e, CancellationToken cancellationToken) =>
         await attempts.GetOutcomeAsync(e.AccountId, e.MessageId, e.Recipient, e.State, e.Attempt, cancellationToken) switch
@@ -158,7 +207,9 @@ public sealed partial class DeliverCallbackHandler(
             _ => true,
         };
 
-    private async Task DeliverClaimedAsync(CallbackEvent e, MessageEntity header, CallbackSpec spec, CallbackOptions opts, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
+    /// <summary>Delivers <paramref name="e"/> and records the outcome; or, when its host is busy, returns its next copy
+    /// for <see cref="DeferAsync"/>.</summary>
+    private async Task<CallbackEvent?> DeliverClaimedAsync(CallbackEvent e, MessageEntity header, CallbackSpec spec, CallbackOptions opts, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
     {
         RecipientEntity? recipient;
         if (e.Replay)
@@ -170,7 +221,7 @@ public sealed partial class DeliverCallbackHandler(
             if (recipient?.State != e.State)
             {
                 LogReplayNotInState(logger, e.MessageId, e.Recipient, e.State, recipient?.State);
-                return;
+                return null;
             }
         }
         else
@@ -185,23 +236,10 @@ public sealed partial class DeliverCallbackHandler(
         var slot = await hosts.TakeAsync(spec.Url, wait, cancellationToken);
         if (slot is null)
         {
+            // The host has its share of requests open: try again shortly rather than hold this handler.
             busy.TryAdd(host, 0);
-            // The host has its share of requests open: try again shortly rather than hold this handler. The copy is
-            // queued first, then the deferral is put on record (a replay of this state, which goes out only when
-            // nothing is on record, would otherwise overtake it and the receiver would get the state twice): a record
-            // always has its copy, so a failed send or a crash between the two never strands the callback (the queue
-            // message comes back). A replay's own deferral is not recorded, or it would find itself on record and
-            // never go out.
             LogHostBusy(logger, spec.Url.Host, e.MessageId, e.Recipient);
-            var copy = e with { Deferrals = e.Deferrals + 1 };
-            await enqueuer.EnqueueAsync([copy], HostBusyDelay(opts, copy.Deferrals), cancellationToken);
-            if (!e.Replay)
-            {
-                await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), null, 0,
-                    CallbackAttemptOutcome.Deferred, $"{spec.Url.Host} had {opts.MaxConcurrentPerHost} callbacks open; deferred", copy.Deferrals), CancellationToken.None);
-            }
-
-            return;
+            return e with { Deferrals = e.Deferrals + 1 };
         }
 
         // From the request on, nothing is cancelled: a sibling's failure (or shutdown) must not leave a request that
@@ -238,6 +276,7 @@ public sealed partial class DeliverCallbackHandler(
         }
 
         await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), CancellationToken.None);
+        return null;
     }
 
     /// <summary>How long the <paramref name="deferrals"/>-th copy of a delivery waits on the queue: HostBusyDelaySeconds,
