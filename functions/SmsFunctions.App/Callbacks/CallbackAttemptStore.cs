@@ -135,6 +135,7 @@ public sealed class CallbackAttemptStore : IDisposable
             ["LatencyMs"] = attempt.LatencyMs,
             ["Outcome"] = attempt.Outcome.ToString(),
             ["Error"] = attempt.Error is { Length: > MaxErrorLength } error ? error[..MaxErrorLength] : attempt.Error,
+            ["Deferrals"] = attempt.Deferrals,
         };
 
         await EnsureCreatedAsync(cancellationToken);
@@ -214,8 +215,6 @@ public sealed class CallbackAttemptStore : IDisposable
         }
     }
 
-    /// <summary>The attempts of message <paramref name="messageId"/> of <paramref name="accountId"/>, oldest first
-    /// (at most <paramref name="max"/>).</summary>
     /// <summary>True when any attempt to report <paramref name="state"/> of this recipient is on record (one range
     /// query of at most one row): the callback for it went out, or is being retried.</summary>
     public async Task<bool> AnyAsync(string accountId, string messageId, string recipient, string state, CancellationToken cancellationToken = default)
@@ -233,6 +232,26 @@ public sealed class CallbackAttemptStore : IDisposable
         return false;
     }
 
+    /// <summary>What is on record for one attempt (one point read): its outcome and, for a deferral, the number of the
+    /// copy it queued; null when nothing is.</summary>
+    public async Task<(CallbackAttemptOutcome Outcome, int Deferrals)?> GetOutcomeAsync(
+        string accountId, string messageId, string recipient, string state, int attempt, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accountId);
+        await EnsureCreatedAsync(cancellationToken);
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(accountId, messageId, recipient),
+            RowKey(messageId, recipient, state, attempt), ["Outcome", "Deferrals"], cancellationToken);
+        if (!row.HasValue || row.Value is not { } e)
+        {
+            return null;
+        }
+
+        var outcome = Enum.TryParse<CallbackAttemptOutcome>(e.GetString("Outcome"), out var o) ? o : CallbackAttemptOutcome.GaveUp;
+        return (outcome, e.GetInt32("Deferrals") ?? 0);
+    }
+
+    /// <summary>The attempts of message <paramref name="messageId"/> of <paramref name="accountId"/>, oldest first
+    /// (at most <paramref name="max"/>).</summary>
     public async Task<IReadOnlyList<CallbackAttempt>> ListAsync(string accountId, string messageId, int max = 1000, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);
@@ -251,7 +270,8 @@ public sealed class CallbackAttemptStore : IDisposable
         {
             list.Add(new CallbackAttempt(messageId, e.GetString("Recipient") ?? string.Empty, e.GetString("Event") ?? string.Empty,
                 e.GetInt32("Attempt") ?? 0, e.GetDateTimeOffset("At") ?? default, e.GetInt32("StatusCode"), e.GetDouble("LatencyMs") ?? 0,
-                Enum.TryParse<CallbackAttemptOutcome>(e.GetString("Outcome"), out var o) ? o : CallbackAttemptOutcome.GaveUp, e.GetString("Error")));
+                Enum.TryParse<CallbackAttemptOutcome>(e.GetString("Outcome"), out var o) ? o : CallbackAttemptOutcome.GaveUp, e.GetString("Error"),
+                e.GetInt32("Deferrals") ?? 0));
             if (list.Count >= max) { break; }
         }
 

@@ -29,6 +29,7 @@ public sealed partial class DeliverCallbackHandler(
     CallbackEnqueuer enqueuer,
     SmsFunctions.App.Inbound.InboundCallbacks inbound,
     CallbackHostSlots hosts,
+    CallbackClaims claims,
     IOptionsMonitor<CallbackOptions> options,
     TimeProvider time,
     ILogger<DeliverCallbackHandler> logger) : IQueueMessageHandler
@@ -50,9 +51,65 @@ public sealed partial class DeliverCallbackHandler(
             return QueueHandlingResult.Completed;
         }
 
-        await Parallel.ForEachAsync(work.Events, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (e, ct) => await DeliverAsync(e, ct));
+        // Hosts this message found busy: its later events for them are deferred without waiting for a slot, so a
+        // message to a stalled host holds its handler for about one slot wait, not one per eight of its events.
+        var busy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var copy = message.DeliveryCount > 1 || IsLate(message);
+        var deferred = new ConcurrentQueue<Deferral>();
+        try
+        {
+            // One event per recipient and state (a real one before a replay): a deferred event keeps its claim until
+            // the loop is done, and a second event of the same callback would wait for it forever.
+            var events = work.Events.OrderBy(e => e.Replay).DistinctBy(e => (e.AccountId, e.MessageId, e.Recipient, e.State, e.Kind));
+            await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (e, ct) => await DeliverAsync(e, copy, busy, deferred, ct));
+            await DeferAsync(deferred, cancellationToken);
+        }
+        finally
+        {
+            // Held until the deferrals are queued and on record (or, failing that, the message comes back).
+            foreach (var d in deferred) { d.Claim.Dispose(); }
+        }
+
         return QueueHandlingResult.Completed;
+    }
+
+    /// <summary>A delivery that found its host busy: its next copy, and the claim held until that copy is queued.</summary>
+    private sealed record Deferral(CallbackEvent Copy, IDisposable Claim, bool Record, string Host);
+
+    /// <summary>
+    /// Puts this message's deferred deliveries back on the queue together (one queue message per account and copy
+    /// number, not one each: a backlog for a busy host cycles as a few messages, not thousands), then on record. The
+    /// copies are queued first, then the deferrals recorded (a replay of the state, which goes out only when nothing is
+    /// on record, would otherwise overtake them and the receiver would get the state twice): a record always has its
+    /// copy, so a failed send or a crash between the two never strands a callback (the queue message comes back). A
+    /// replay's own deferral is not recorded, or it would find itself on record and never go out.
+    /// </summary>
+    private async Task DeferAsync(ConcurrentQueue<Deferral> deferred, CancellationToken cancellationToken)
+    {
+        if (deferred.IsEmpty) { return; }
+        var opts = options.CurrentValue;
+        foreach (var round in deferred.GroupBy(d => d.Copy.Deferrals))
+        {
+            await enqueuer.EnqueueAsync([.. round.Select(d => d.Copy)], HostBusyDelay(opts, round.Key), cancellationToken);
+        }
+
+        var now = time.GetUtcNow();
+        await Task.WhenAll(deferred.Where(d => d.Record).Select(d => attempts.AddAsync(d.Copy.AccountId,
+            new CallbackAttempt(d.Copy.MessageId, d.Copy.Recipient, d.Copy.State, d.Copy.Attempt, now, null, 0, CallbackAttemptOutcome.Deferred,
+                $"{d.Host} had {opts.MaxConcurrentPerHost} callbacks open; deferred", d.Copy.Deferrals), CancellationToken.None)));
+    }
+
+    /// <summary>
+    /// A message handled so long after it was queued that a replay of its events (queued with them, delayed
+    /// ReplayDelaySeconds or CancelReplayDelaySeconds) may have gone out first — a backlog on the callbacks queue:
+    /// its events are treated as copies and read their record before they go. A message on time reads nothing.
+    /// </summary>
+    private bool IsLate(ReceivedQueueMessage message)
+    {
+        var opts = options.CurrentValue;
+        var safe = TimeSpan.FromSeconds(Math.Max(0, Math.Min(opts.ReplayDelaySeconds, opts.CancelReplayDelaySeconds)) / 2);
+        return message.EnqueuedAt is not { } queued || time.GetUtcNow() - queued >= safe;
     }
 
     public async Task HandlePoisonAsync(ReceivedQueueMessage message, string reason, CancellationToken cancellationToken)
@@ -71,7 +128,7 @@ public sealed partial class DeliverCallbackHandler(
         }
     }
 
-    private async Task DeliverAsync(CallbackEvent e, CancellationToken cancellationToken)
+    private async Task DeliverAsync(CallbackEvent e, bool copy, ConcurrentDictionary<string, byte> busy, ConcurrentQueue<Deferral> deferred, CancellationToken cancellationToken)
     {
         if (e.Kind == CallbackEvent.InboundKind)
         {
@@ -88,12 +145,72 @@ public sealed partial class DeliverCallbackHandler(
             return;
         }
 
-        if (e.Replay && e.Attempt == 1 && await attempts.AnyAsync(e.AccountId, e.MessageId, e.Recipient, e.State, cancellationToken))
+        // One copy of a recipient's callback for a state in hand at a time in this process (CallbackClaims): a replay
+        // yields to the copy in hand; any other copy waits for it and then goes by the record.
+        var replay = e.Replay && e.Attempt == 1;
+        IDisposable claim;
+        var waited = false;
+        if (replay)
         {
-            LogReplaySkipped(logger, e.MessageId, e.Recipient, e.State);
-            return; // The callback for this state went out (or is being retried) before: nothing was lost.
+            if (claims.TryClaim(e) is not { } held)
+            {
+                LogReplaySkipped(logger, e.MessageId, e.Recipient, e.State);
+                return;
+            }
+
+            claim = held;
+        }
+        else
+        {
+            (claim, waited) = await claims.ClaimAsync(e, cancellationToken);
         }
 
+        var kept = false;
+        try
+        {
+            if (replay && await attempts.AnyAsync(e.AccountId, e.MessageId, e.Recipient, e.State, cancellationToken))
+            {
+                LogReplaySkipped(logger, e.MessageId, e.Recipient, e.State);
+                return; // The callback for this state went out, is being retried, or its deferred copy is queued.
+            }
+
+            if (!replay && (copy || waited || e.Deferrals > 0) && await IsSettledAsync(e, cancellationToken))
+            {
+                LogCopySkipped(logger, e.MessageId, e.Recipient, e.State, e.Attempt);
+                return;
+            }
+
+            if (await DeliverClaimedAsync(e, header, spec, opts, busy, cancellationToken) is { } copyOf)
+            {
+                deferred.Enqueue(new Deferral(copyOf, claim, !e.Replay, spec.Url.Host));
+                kept = true;
+            }
+        }
+        finally
+        {
+            if (!kept) { claim.Dispose(); }
+        }
+    }
+
+    /// <summary>
+    /// True when this attempt is already taken care of by what is on record: it went out (delivered or given up), its
+    /// retry is queued (WillRetry), or a later copy of it is queued (Deferred with a higher copy number). Asked only
+    /// by copies — a deferred copy, an event of a redelivered or late queue message (a replay may have overtaken it),
+    /// one that waited for another copy — so the first, timely delivery of an event costs no read. Sound because a
+    /// record that promises more (WillRetry, Deferred) is written only once that more is on the queue.
+    /// </summary>
+    private async Task<bool> IsSettledAsync(CallbackEvent e, CancellationToken cancellationToken) =>
+        await attempts.GetOutcomeAsync(e.AccountId, e.MessageId, e.Recipient, e.State, e.Attempt, cancellationToken) switch
+        {
+            null => false,
+            { Outcome: CallbackAttemptOutcome.Deferred } deferred => deferred.Deferrals > e.Deferrals,
+            _ => true,
+        };
+
+    /// <summary>Delivers <paramref name="e"/> and records the outcome; or, when its host is busy, returns its next copy
+    /// for <see cref="DeferAsync"/>.</summary>
+    private async Task<CallbackEvent?> DeliverClaimedAsync(CallbackEvent e, MessageEntity header, CallbackSpec spec, CallbackOptions opts, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
+    {
         RecipientEntity? recipient;
         if (e.Replay)
         {
@@ -104,7 +221,7 @@ public sealed partial class DeliverCallbackHandler(
             if (recipient?.State != e.State)
             {
                 LogReplayNotInState(logger, e.MessageId, e.Recipient, e.State, recipient?.State);
-                return;
+                return null;
             }
         }
         else
@@ -112,27 +229,35 @@ public sealed partial class DeliverCallbackHandler(
             recipient = writer.Remembered(e.MessageId, e.Recipient) ?? await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
         }
 
-        using var slot = await hosts.TakeAsync(spec.Url, TimeSpan.FromSeconds(Math.Max(0, opts.HostSlotWaitSeconds)), cancellationToken);
+        // Only a first delivery waits for a slot: a deferred copy (which waited once) or a host this message found
+        // busy takes a free slot or goes back at once, so the handlers are never all held by one busy host's copies.
+        var host = spec.Url.GetLeftPart(UriPartial.Authority);
+        var wait = e.Deferrals > 0 || busy.ContainsKey(host) ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Max(0, opts.HostSlotWaitSeconds));
+        var slot = await hosts.TakeAsync(spec.Url, wait, cancellationToken);
         if (slot is null)
         {
-            // The host has its share of requests open: try again shortly rather than hold this handler. The deferral
-            // is put on record first (a replay of this state, which goes out only when nothing is on record, would
-            // otherwise overtake it and the receiver would get the state twice); a replay's own deferral is not, or
-            // it would find itself on record and never go out.
+            // The host has its share of requests open: try again shortly rather than hold this handler.
+            busy.TryAdd(host, 0);
             LogHostBusy(logger, spec.Url.Host, e.MessageId, e.Recipient);
-            if (!e.Replay)
-            {
-                await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), null, 0,
-                    CallbackAttemptOutcome.Deferred, $"{spec.Url.Host} had {opts.MaxConcurrentPerHost} callbacks open; deferred"), cancellationToken);
-            }
-
-            await enqueuer.EnqueueAsync([e with { Deferrals = e.Deferrals + 1 }], TimeSpan.FromSeconds(Math.Max(0.1, opts.HostBusyDelaySeconds)), cancellationToken);
-            return;
+            return e with { Deferrals = e.Deferrals + 1 };
         }
 
-        var secret = await SecretAsync(e.AccountId, cancellationToken);
-        var view = MessageView.ForRecipient(header, recipient, e.State);
-        var (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, cancellationToken);
+        // From the request on, nothing is cancelled: a sibling's failure (or shutdown) must not leave a request that
+        // reached the receiver without its record, or the redelivery would send it again. The request has its timeout.
+        // The slot stands for a request open to the host, no more: it is free again once the answer is in, so the
+        // record's table write (slow on a busy storage account) never holds the host's share (the claim stays held
+        // until the record is written).
+        int? status;
+        double latency;
+        string? error;
+        bool gone;
+        using (slot)
+        {
+            var secret = await SecretAsync(e.AccountId, cancellationToken);
+            var view = MessageView.ForRecipient(header, recipient, e.State);
+            (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, CancellationToken.None);
+        }
+
         var delivered = status is >= 200 and < 300;
         var outcome = delivered ? CallbackAttemptOutcome.Delivered : CallbackAttemptOutcome.GaveUp;
         TimeSpan? retryIn = null;
@@ -144,12 +269,21 @@ public sealed partial class DeliverCallbackHandler(
 
         PipelineMetrics.CallbackAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
         PipelineMetrics.CallbackLatency.Record(latency);
-        await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), cancellationToken);
         if (retryIn is { } delay)
         {
-            await enqueuer.EnqueueAsync([e with { Attempt = e.Attempt + 1, Deferrals = 0 }], delay, cancellationToken);
+            // The retry before its WillRetry record, for the same reason as a deferral.
+            await enqueuer.EnqueueAsync([e with { Attempt = e.Attempt + 1, Deferrals = 0 }], delay, CancellationToken.None);
         }
+
+        await attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, time.GetUtcNow(), status, Math.Round(latency, 1), outcome, error), CancellationToken.None);
+        return null;
     }
+
+    /// <summary>How long the <paramref name="deferrals"/>-th copy of a delivery waits on the queue: HostBusyDelaySeconds,
+    /// doubling with each deferral up to 8 times it, so a backlog for a busy host does not churn the queue and the
+    /// tables while it drains.</summary>
+    internal static TimeSpan HostBusyDelay(CallbackOptions options, int deferrals) =>
+        TimeSpan.FromSeconds(Math.Max(0.1, options.HostBusyDelaySeconds) * (1 << Math.Clamp(deferrals - 1, 0, 3)));
 
     /// <summary>The webhook schedule (5 s, ×3, ≤ 10 min, ±20 %) with the first delay configurable for tests.</summary>
     internal static RetrySchedule Schedule(CallbackOptions options, int retries) =>
@@ -173,6 +307,9 @@ public sealed partial class DeliverCallbackHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} was already sent; skipped")]
     private static partial void LogReplaySkipped(ILogger logger, string messageId, string recipient, string state);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{State} callback attempt {Attempt} for {Recipient} of {MessageId} is already on record (sent, retrying or queued again); this copy is skipped")]
+    private static partial void LogCopySkipped(ILogger logger, string messageId, string recipient, string state, int attempt);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} dropped: the recipient is {Current}")]
     private static partial void LogReplayNotInState(ILogger logger, string messageId, string recipient, string state, string? current);

@@ -49,6 +49,7 @@ public static class PipelineExtensions
         services.AddSingleton<AcceptanceRecovery>();
         services.AddSingleton<CallbackAttemptStore>();
         services.AddSingleton<CallbackHostSlots>();
+        services.AddSingleton<CallbackClaims>();
 
         // Webhooks: a pooled client whose every connection re-checks the target address (no DNS rebinding to
         // private networks), no automatic redirects (a redirect could lead inside), and no proxy (a proxy from the
