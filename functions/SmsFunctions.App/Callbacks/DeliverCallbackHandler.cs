@@ -35,7 +35,6 @@ public sealed partial class DeliverCallbackHandler(
     ILogger<DeliverCallbackHandler> logger) : IQueueMessageHandler
 {
 
-    private static readonly ConcurrentDictionary<string, (string Secret, DateTimeOffset Until)> Secrets = new(StringComparer.Ordinal);
 
     public async Task<QueueHandlingResult> HandleAsync(ReceivedQueueMessage message, CancellationToken cancellationToken)
     {
@@ -291,19 +290,10 @@ public sealed partial class DeliverCallbackHandler(
             ? RetrySchedules.Webhook(retries)
             : RetrySchedule.Exponential(TimeSpan.FromSeconds(options.FirstRetryDelaySeconds), 3.0, TimeSpan.FromMinutes(10), Math.Clamp(retries, 0, RetrySchedules.MaxWebhookRetries), 0.2);
 
+    /// <summary>The account's webhook secret as read at most <see cref="AccountStore.RecentFor"/> ago (the bounded
+    /// recent-account cache the send path uses): a rotated secret signs within seconds, and no cache of our own.</summary>
     private async Task<string> SecretAsync(string accountId, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (Secrets.TryGetValue(accountId, out var cached) && cached.Until > now)
-        {
-            return cached.Secret;
-        }
-
-        var account = await accounts.GetAsync(accountId, cancellationToken);
-        var secret = account?.WebhookSecret ?? string.Empty;
-        Secrets[accountId] = (secret, now.AddMinutes(5));
-        return secret;
-    }
+        => (await accounts.GetRecentAsync(accountId, cancellationToken))?.WebhookSecret ?? string.Empty;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Replayed {State} callback for {Recipient} of {MessageId} was already sent; skipped")]
     private static partial void LogReplaySkipped(ILogger logger, string messageId, string recipient, string state);
