@@ -1,4 +1,6 @@
 using System.Net;
+using SmsFunctions.App.Api.Common;
+using SmsFunctions.App.Api.Messages;
 using SmsFunctions.App.Tests.Infrastructure;
 using SmsFunctions.Storage.Messages;
 using static SmsFunctions.App.Tests.Contracts.Envelope;
@@ -33,7 +35,7 @@ public sealed class DateFormatTests(SmsAppFixture app)
     {
         var created = new DateTimeOffset(2026, 1, 28, 12, 21, 20, TimeSpan.FromHours(1)).AddTicks(1_274_321);
         var message = new MessageEntity { RowKey = "0123456789abcdef01234567", Body = "hi", CreatedAt = created, UpdatedAt = created, SentAt = created, DeliveredAt = created };
-        var view = SmsFunctions.App.Pipeline.MessageView.ForRecipient(message, null, "DELIVERED");
+        var view = ApiJson.ToNode(MessageViews.ForRecipient(message, null, "DELIVERED"));
         foreach (var name in new[] { "createdAt", "updatedAt", "sentAt", "deliveredAt" })
         {
             Timestamp(view[name], name);
