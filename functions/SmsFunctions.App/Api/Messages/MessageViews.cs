@@ -68,7 +68,8 @@ public static class MessageViews
         var template = BodyTemplate.Parse(message.Body);
         var fields = template.HasPlaceholders ? RecipientBody.FieldsFromJson(recipient?.FieldsJson) : null;
         var body = RecipientBody.TryRender(template, fields, message.SmartEncoding, out var rendered, out _, out _) ? rendered : message.Body;
-        return From(message) with
+        var view = From(message);
+        return view with
         {
             State = state,
             Recipient = recipient?.Number ?? message.Recipient,
@@ -80,7 +81,7 @@ public static class MessageViews
             SentAt = recipient?.SentAt ?? message.SentAt,
             DeliveredAt = recipient?.DeliveredAt ?? message.DeliveredAt,
             // Counted on read for the API; a webhook has them only when the row keeps them (no query per webhook).
-            RecipientStates = MessageJson.Deserialize<Dictionary<string, int>>(message.StateCountsJson),
+            RecipientStates = message.StateCountsJson is null ? null : view.RecipientStates,
             Carrier = recipient?.Carrier,
             ErrorCode = recipient?.ErrorCode,
             ErrorDetail = recipient?.ErrorDetail,
