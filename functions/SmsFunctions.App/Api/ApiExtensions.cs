@@ -42,13 +42,8 @@ public static class ApiExtensions
         services.AddSingleton<MessageEditor>();
         services.AddSingleton<MessageCanceller>();
 
-        // One date format in every answer: UTC, Z, milliseconds. Numbers are numbers (the web default also reads them from
-        // strings, which made every number "integer or string" in the OpenAPI schemas); bodies are read by hand anyway.
-        services.ConfigureHttpJsonOptions(o =>
-        {
-            UtcTimestamp.Use(o.SerializerOptions);
-            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
-        });
+        // One JSON shape in every answer and webhook: UTC dates with Z and milliseconds, numbers as numbers.
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 
         // Every error body is a problem and the seed-003 envelope at once: this writer goes before the default one.
         services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, EnvelopeProblemWriter>());

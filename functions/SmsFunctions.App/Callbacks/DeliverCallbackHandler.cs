@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using SmsFunctions.App.Api.Common;
+using SmsFunctions.App.Api.Messages;
 using SmsFunctions.App.Pipeline;
 using SmsFunctions.App.Telemetry;
 using SmsFunctions.App.Triggers;
@@ -253,7 +255,7 @@ public sealed partial class DeliverCallbackHandler(
         using (slot)
         {
             var secret = await SecretAsync(e.AccountId, cancellationToken);
-            var view = MessageView.ForRecipient(header, recipient, e.State);
+            var view = ApiJson.ToNode(MessageViews.ForRecipient(header, recipient, e.State));
             (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, CancellationToken.None);
         }
 

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using SmsFunctions.App.Api.Common;
 using SmsFunctions.Storage.Inbound;
 
 namespace SmsFunctions.App.Inbound;
@@ -21,8 +21,6 @@ public sealed record InboundMessageView(
     string? Keyword,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? AccountId = null)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <summary>The view of <paramref name="message"/>; <paramref name="withAccount"/> for admins (unroutable messages).</summary>
     public static InboundMessageView Of(InboundMessageEntity message, bool withAccount = false)
     {
@@ -34,7 +32,8 @@ public sealed record InboundMessageView(
     /// <summary>The webhook's message object.</summary>
     public JsonNode ToJson()
     {
-        var node = JsonSerializer.SerializeToNode(this, Json)!.AsObject();
+        // The answers' JSON shape (dates as 2026-01-28T11:21:20.127Z), as the API lists it.
+        var node = ApiJson.ToNode(this).AsObject();
         node.Remove("accountId");
         return node;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SmsFunctions.App.Callbacks;
-using SmsFunctions.App.Pipeline;
+using SmsFunctions.App.Api.Common;
+using SmsFunctions.App.Api.Messages;
 using SmsFunctions.App.Tests.Infrastructure;
 using SmsFunctions.Storage.Messages;
 
@@ -59,7 +60,7 @@ public sealed class CallbackHeadersTests(SmsAppFixture app)
             CallbackJson = """{"url":"https://example.com/hook","method":"JSON","headers":{"Authorization":"Bearer customer-secret"},"retry":3}""",
         };
 
-        var view = MessageView.ForRecipient(message, null, "DELIVERED");
+        var view = ApiJson.ToNode(MessageViews.ForRecipient(message, null, "DELIVERED"));
 
         Assert.Equal(CallbackHeaders.RedactedValue, view["callback"]!["headers"]!["Authorization"]!.GetValue<string>());
         Assert.DoesNotContain("customer-secret", view.ToJsonString(), StringComparison.Ordinal);

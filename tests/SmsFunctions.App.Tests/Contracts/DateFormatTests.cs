@@ -1,4 +1,6 @@
 using System.Net;
+using SmsFunctions.App.Api.Common;
+using SmsFunctions.App.Api.Messages;
 using SmsFunctions.App.Tests.Infrastructure;
 using SmsFunctions.Storage.Messages;
 using static SmsFunctions.App.Tests.Contracts.Envelope;
@@ -29,11 +31,23 @@ public sealed class DateFormatTests(SmsAppFixture app)
     }
 
     [Fact]
+    public void InboundWebhookPayloadsWriteDatesInTheSameFormat()
+    {
+        var at = new DateTimeOffset(2026, 1, 28, 12, 21, 20, TimeSpan.FromHours(1)).AddTicks(1_274_321);
+        var inbound = new SmsFunctions.Storage.Inbound.InboundMessageEntity { RowKey = "in1", From = "+393331234567", To = "+393330001000", Text = "hi", ReceivedAt = at, SentAt = at };
+        var view = SmsFunctions.App.Inbound.InboundMessageView.Of(inbound).ToJson();
+        foreach (var name in new[] { "receivedAt", "sentAt" })
+        {
+            Assert.Equal("2026-01-28T11:21:20.127Z", view[name]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public void WebhookPayloadsWriteDatesInTheSameFormat()
     {
         var created = new DateTimeOffset(2026, 1, 28, 12, 21, 20, TimeSpan.FromHours(1)).AddTicks(1_274_321);
         var message = new MessageEntity { RowKey = "0123456789abcdef01234567", Body = "hi", CreatedAt = created, UpdatedAt = created, SentAt = created, DeliveredAt = created };
-        var view = SmsFunctions.App.Pipeline.MessageView.ForRecipient(message, null, "DELIVERED");
+        var view = ApiJson.ToNode(MessageViews.ForRecipient(message, null, "DELIVERED"));
         foreach (var name in new[] { "createdAt", "updatedAt", "sentAt", "deliveredAt" })
         {
             Timestamp(view[name], name);

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using SmsFunctions.App.Api.Common;
+using SmsFunctions.App.Api.Messages;
+using SmsFunctions.App.Callbacks;
+using SmsFunctions.Storage.Messages;
 using SmsFunctions.App.Tests.Infrastructure;
 
 namespace SmsFunctions.App.Tests.Contracts;
@@ -90,6 +94,37 @@ public sealed class OpenApiConformanceTests(SmsAppFixture app)
         Assert.Contains(problems, p => p.Contains("$.data[0].bogus", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("$.data[0].messageCount", StringComparison.Ordinal));
         Assert.Empty(document.Validate(JsonNode.Parse("""{"data":[],"success":true,"message":"0 Results","credit":"1","error":null}"""), schema));
+    }
+
+    [Theory]
+    [InlineData("v1")]
+    [InlineData("ww")]
+    public async Task TheWebhookBodyIsDocumentedAsTheMessageSchemaWithItsRecipientMembers(string name)
+    {
+        var document = await DocumentAsync(name);
+        var schema = document.WebhookSchema("messageStatus", "POST", "application/json");
+        var at = new DateTimeOffset(2026, 1, 28, 11, 21, 20, TimeSpan.Zero);
+        var message = new MessageEntity
+        {
+            RowKey = "0123456789abcdef01234567", Username = "acme", State = "QUEUED", Sender = "MyCompany", Recipient = "+393331234567",
+            RecipientCount = 2, InternationalPrefix = "39", CountryCode = "IT", Body = "Ciao {{nome}}", Encoding = "GSM-7", CharactersCount = 13,
+            MessageCount = 1, Price = "0.05", TotalPrice = "0.10", Type = "transactional", OptionsJson = """{"dryRun":false,"failOnMultipleMessages":false,"transaction":false,"smartEncoding":false}""",
+            CallbackJson = """{"url":"https://example.com/hook","method":"JSON","field":"data","headers":{"Authorization":"Bearer s"},"custom":{"a":1},"retry":3}""",
+            StateCountsJson = """{"FAILED":1,"DELIVERED":1}""", CreatedAt = at, UpdatedAt = at,
+        };
+        var recipient = new RecipientEntity
+        {
+            PartitionKey = message.Id, RowKey = "+393331234568", State = "FAILED", Price = "0.05", Parts = 1, CountryCode = "IT",
+            FieldsJson = """{"nome":"Simone"}""", SentAt = at, UpdatedAt = at, Carrier = "Kannel", ErrorCode = "DISPATCH_OUTCOME_UNKNOWN",
+            ErrorDetail = "no answer", OutcomeUnknown = true, Refund = "paid", RefundedAt = at,
+        };
+        var spec = CallbackSpec.FromJson(JsonNode.Parse(message.CallbackJson))!;
+        var body = JsonNode.Parse(CallbackThrower.BuildBody(spec, ApiJson.ToNode(MessageViews.ForRecipient(message, recipient, "FAILED")), out _))!;
+
+        Assert.Empty(document.Validate(body, schema));
+        Assert.Equal("Kannel", body["data"]!["carrier"]!.GetValue<string>());
+        body["data"]!["bogus"] = 1;
+        Assert.Contains(document.Validate(body, schema), p => p.Contains("$.data.bogus", StringComparison.Ordinal));
     }
 
     private async Task<OpenApiSchema> DocumentAsync(string name)

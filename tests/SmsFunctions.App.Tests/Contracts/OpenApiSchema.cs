@@ -24,6 +24,15 @@ internal sealed class OpenApiSchema(JsonObject document)
             ?? throw new InvalidOperationException($"{method} {path} {status} has no {mediaType} schema: {response.ToJsonString()}");
     }
 
+    /// <summary>The schema of a webhook's body: its name, method and media type as the document's <c>webhooks</c> list them.</summary>
+    public JsonNode WebhookSchema(string name, string method, string mediaType)
+    {
+        var operation = document["webhooks"]?[name]?[method.ToLowerInvariant()]
+            ?? throw new InvalidOperationException($"the document has no {method} webhook {name}");
+        return operation["requestBody"]?["content"]?[mediaType]?["schema"]
+            ?? throw new InvalidOperationException($"the webhook {name} has no {mediaType} body schema: {operation.ToJsonString()}");
+    }
+
     public IReadOnlyList<string> Validate(JsonNode? value, JsonNode schema)
     {
         var errors = new List<string>();

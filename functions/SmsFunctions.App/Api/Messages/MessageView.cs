@@ -4,7 +4,9 @@ namespace SmsFunctions.App.Api.Messages;
 
 /// <summary>
 /// The message object: every field of the seed-002 response, then what this gateway adds (type, priority,
-/// scheduling, invalid recipients, recipients per state, and a bounded per-recipient summary).
+/// scheduling, invalid recipients, recipients per state, and a bounded per-recipient summary). The API answers it; a
+/// webhook posts it as one recipient sees it (<see cref="MessageViews.ForRecipient"/>): that recipient's state, number,
+/// body, parts, price and dates in the same members, plus its recipient members (carrier, error, refund).
 /// </summary>
 public sealed record MessageView
 {
@@ -78,8 +80,9 @@ public sealed record MessageView
 
     public int InvalidRecipientCount { get; init; }
 
-    /// <summary>Recipients per state (<c>{"QUEUED": 3}</c>).</summary>
-    public IReadOnlyDictionary<string, int> RecipientStates { get; init; } = new Dictionary<string, int>();
+    /// <summary>Recipients per state (<c>{"QUEUED": 3}</c>); a recipient's view has it only when the message row keeps the counts.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, int>? RecipientStates { get; init; } = new Dictionary<string, int>();
 
     /// <summary>The first recipients (at most 100), on answers that have them at hand.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -88,6 +91,31 @@ public sealed record MessageView
     /// <summary>Characters smart encoding replaced.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<SmartReplacementView>? SmartReplacements { get; init; }
+
+    /// <summary>The carrier that took the recipient's SMS (a recipient's view only).</summary>
+    [RecipientMember]
+    public string? Carrier { get; init; }
+
+    [RecipientMember]
+    public string? ErrorCode { get; init; }
+
+    [RecipientMember]
+    public string? ErrorDetail { get; init; }
+
+    /// <summary>FAILED, but the carrier may have it: charged, never sent again (a recipient's view only).</summary>
+    [RecipientMember]
+    public bool OutcomeUnknown { get; init; }
+
+    /// <summary>DUE or PAID when the recipient certainly never reached a carrier (a recipient's view only).</summary>
+    [RecipientMember]
+    public string? Refund { get; init; }
+
+    [RecipientMember]
+    public DateTimeOffset? RefundedAt { get; init; }
+
+    /// <summary>Whether this is the view of one recipient (a webhook's), which writes the recipient members.</summary>
+    [JsonIgnore]
+    public bool OfRecipient { get; init; }
 }
 
 public sealed record InvalidRecipientView(string Input, string Code, string Reason);

@@ -1,12 +1,13 @@
 using SmsFunctions.Core.Encoding;
 using SmsFunctions.Core.Lifecycle;
 using SmsFunctions.Core.Messages;
+using SmsFunctions.Core.Templates;
 using SmsFunctions.Storage.Messages;
 using SmsFunctions.Storage.Tables;
 
 namespace SmsFunctions.App.Api.Messages;
 
-/// <summary>Builds <see cref="MessageView"/>s from stored rows and from plans (dry runs).</summary>
+/// <summary>Builds <see cref="MessageView"/>s from stored rows, from plans (dry runs), and for one recipient (webhooks).</summary>
 public static class MessageViews
 {
     public const int SummaryLimit = 100;
@@ -53,6 +54,41 @@ public static class MessageViews
                 ? MessageJson.Counts(known)
                 : MessageJson.Deserialize<Dictionary<string, int>>(entity.StateCountsJson) ?? [],
             RecipientSummary = summary,
+        };
+    }
+
+    /// <summary>
+    /// The message as one recipient sees it, for its webhook: <see cref="From"/>, with the recipient's
+    /// <paramref name="state"/>, number, country, body (rendered as dispatch renders it), parts, price and dates, and its
+    /// recipient members. Without a row (gone) it is the message's own values.
+    /// </summary>
+    public static MessageView ForRecipient(MessageEntity message, RecipientEntity? recipient, string state)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var template = BodyTemplate.Parse(message.Body);
+        var fields = template.HasPlaceholders ? RecipientBody.FieldsFromJson(recipient?.FieldsJson) : null;
+        var body = RecipientBody.TryRender(template, fields, message.SmartEncoding, out var rendered, out _, out _) ? rendered : message.Body;
+        var view = From(message);
+        return view with
+        {
+            State = state,
+            Recipient = recipient?.Number ?? message.Recipient,
+            CountryCode = recipient?.CountryCode ?? message.CountryCode,
+            Message = body,
+            MessageCount = recipient?.Parts ?? message.MessageCount,
+            Price = TableValues.ParseMoney(recipient?.Price ?? message.Price),
+            UpdatedAt = recipient?.UpdatedAt ?? message.UpdatedAt,
+            SentAt = recipient?.SentAt ?? message.SentAt,
+            DeliveredAt = recipient?.DeliveredAt ?? message.DeliveredAt,
+            // Counted on read for the API; a webhook has them only when the row keeps them (no query per webhook).
+            RecipientStates = message.StateCountsJson is null ? null : view.RecipientStates,
+            Carrier = recipient?.Carrier,
+            ErrorCode = recipient?.ErrorCode,
+            ErrorDetail = recipient?.ErrorDetail,
+            OutcomeUnknown = recipient?.OutcomeUnknown ?? false,
+            Refund = recipient?.Refund?.ToUpperInvariant(),
+            RefundedAt = recipient?.RefundedAt,
+            OfRecipient = true,
         };
     }
 

@@ -6,7 +6,8 @@ namespace SmsFunctions.App.Api.OpenApi;
 /// <summary>
 /// The OpenAPI documents, one per contract: <c>/api/openapi/v1.json</c> ("Gateway SMS 1.0.0" on <c>/api/messages</c>, plus
 /// accounts, tokens and admin) and <c>/api/openapi/ww.json</c> ("SMS Worldwide" on <c>/api/WW-messages</c>); bearer
-/// security, the seed request examples and the error schema (problem and envelope, with the error numbers).
+/// security, the seed request examples, the error schema (problem and envelope, with the error numbers) and the
+/// delivery-report webhook (<see cref="MessageWebhookDocument"/>).
 /// </summary>
 public static class OpenApiSetup
 {
@@ -63,6 +64,7 @@ public static class OpenApiSetup
                 };
                 document.Security ??= [];
                 document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearerAuth", document)] = [] });
+                MessageWebhookDocument.AddTo(document);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer((operation, context, _) =>

@@ -23,8 +23,8 @@ public static class WorldwideMessageView
     public static string StateOf(MessageView view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        var waiting = view.RecipientStates.Count > 0
-            ? view.RecipientStates.Keys.All(NotHandedOver.Contains)
+        var waiting = view.RecipientStates is { Count: > 0 } states
+            ? states.Keys.All(NotHandedOver.Contains)
             : NotHandedOver.Contains(view.State);
         return waiting ? New : view.State;
     }
