@@ -32,8 +32,11 @@ public sealed class CallbackOptions
     public double FirstRetryDelaySeconds { get; set; } = 5;
 
     /// <summary>A replayed callback (raised again for a state already stored, in case a crash lost the first) waits
-    /// this long, so the first one, if it was queued, has its attempt on record and the replay is dropped.</summary>
-    public double ReplayDelaySeconds { get; set; } = 30;
+    /// this long, so the first one, if it was queued, has its attempt on record and the replay is dropped. Longer
+    /// than a callback can spend waiting for its host's slot and on its request (<see cref="HostSlotWaitSeconds"/> +
+    /// <see cref="TimeoutSeconds"/>, 40 s by default): a replay handled by another instance, which cannot see the
+    /// callback in hand there, then finds it on record.</summary>
+    public double ReplayDelaySeconds { get; set; } = 60;
 
     /// <summary>Intents — the CANCELED callbacks a cancel queues before it changes anything, and the callback a sandbox
     /// receipt queues before it stores its state (in case the process dies before it queues them for real) — wait

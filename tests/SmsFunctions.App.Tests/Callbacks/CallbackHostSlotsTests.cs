@@ -17,6 +17,17 @@ public sealed class CallbackHostSlotsTests
     }
 
     [Fact]
+    public void ByDefaultReplaysWaitLongerThanACallbackCanWaitForItsSlotAndItsAnswer()
+    {
+        // A replay handled by another instance cannot see a callback in hand here: it must come after that callback's
+        // record, or the receiver gets the state twice.
+        var defaults = new CallbackOptions();
+        var longestWait = defaults.HostSlotWaitSeconds + defaults.TimeoutSeconds;
+        Assert.True(defaults.ReplayDelaySeconds > longestWait, $"ReplayDelaySeconds {defaults.ReplayDelaySeconds} <= {longestWait}");
+        Assert.True(defaults.CancelReplayDelaySeconds > longestWait, $"CancelReplayDelaySeconds {defaults.CancelReplayDelaySeconds} <= {longestWait}");
+    }
+
+    [Fact]
     public void AHostGetsAtMostItsShareAndOtherHostsAreNotAffected()
     {
         using var slots = new CallbackHostSlots(new Monitor(new CallbackOptions { MaxConcurrentPerHost = 2 }));
