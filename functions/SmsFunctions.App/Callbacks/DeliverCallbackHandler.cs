@@ -36,8 +36,6 @@ public sealed partial class DeliverCallbackHandler(
     TimeProvider time,
     ILogger<DeliverCallbackHandler> logger) : IQueueMessageHandler
 {
-
-
     public async Task<QueueHandlingResult> HandleAsync(ReceivedQueueMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -230,6 +228,11 @@ public sealed partial class DeliverCallbackHandler(
             recipient = writer.Remembered(e.MessageId, e.Recipient) ?? await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken);
         }
 
+        // The secret (a storage read when not recent) and the body are ready before a slot is taken: a slot stands for
+        // a request open to the host, nothing else.
+        var secret = await SecretAsync(e.AccountId, cancellationToken);
+        var view = ApiJson.ToNode(MessageViews.ForRecipient(header, recipient, e.State));
+
         // Only a first delivery waits for a slot: a deferred copy (which waited once) or a host this message found
         // busy takes a free slot or goes back at once, so the handlers are never all held by one busy host's copies.
         var host = spec.Url.GetLeftPart(UriPartial.Authority);
@@ -254,8 +257,6 @@ public sealed partial class DeliverCallbackHandler(
         bool gone;
         using (slot)
         {
-            var secret = await SecretAsync(e.AccountId, cancellationToken);
-            var view = ApiJson.ToNode(MessageViews.ForRecipient(header, recipient, e.State));
             (status, latency, error, gone) = await thrower.SendAsync(spec, view, secret, CancellationToken.None);
         }
 
