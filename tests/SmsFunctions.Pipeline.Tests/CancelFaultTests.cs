@@ -168,7 +168,7 @@ public sealed class CancelFaultTests(CancelFaultFixture fixture) : IClassFixture
             body = "Sent before the cancel",
             callback = new { url = hook.ToString(), method = "JSON", field = "data" },
         }, Ct);
-        await fixture.Webhooks.WaitForAsync(r => r.Path == hook.AbsolutePath && Field(r, "state") == "DELIVERED", 1, TimeSpan.FromSeconds(30), Ct);
+        await fixture.Webhooks.WaitForAsync(r => r.Path == hook.AbsolutePath && Field(r, "state") == "DELIVERED", 1, TimeSpan.FromSeconds(90), Ct);
 
         var enqueuer = fixture.Services.GetRequiredService<SmsFunctions.App.Pipeline.CallbackEnqueuer>();
         await enqueuer.EnqueueAsync([new SmsFunctions.App.Pipeline.CallbackEvent(customer.AccountId, id, number, "CANCELED", DateTimeOffset.UtcNow, Replay: true)], cancellationToken: Ct);
