@@ -268,6 +268,49 @@ public sealed class SandboxFailureTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task APoisonedCallbacksMessageGivesUpOnlyWhatNothingOnRecordSettles()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var customer = await fixture.Gateway.CreateCustomerAsync(cancellationToken: ct);
+        var hook = fixture.Hook(Guid.NewGuid().ToString("N"));
+        string[] numbers = [Numbers.Italian(), Numbers.Italian()];
+        var id = await customer.SendAsync(new
+        {
+            sender = "Poison", recipients = numbers, body = "Delivered, then poisoned",
+            callback = new { url = hook.ToString(), method = "JSON", field = "data" },
+        }, ct);
+        await CallbackAsync(hook, "DELIVERED", 2);
+
+        // Its DELIVERED webhooks are on record once the receiver has answered: wait for the records, bounded.
+        var store = fixture.Gateway.Services.GetRequiredService<CallbackAttemptStore>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(50, ct))
+        {
+            if ((await store.ListAsync(customer.AccountId, id, cancellationToken: ct)).Count(a => a.Outcome == CallbackAttemptOutcome.Delivered) == 2) { break; }
+        }
+
+        // A message that kept failing after its first event went out: that event (delivered), a replay of a state its
+        // recipient never reached (CANCELED), and an attempt nothing on record settles (the second recipient's retry).
+        var now = DateTimeOffset.UtcNow;
+        var work = new CallbackWork(1,
+        [
+            new CallbackEvent(customer.AccountId, id, numbers[0], "DELIVERED", now),
+            new CallbackEvent(customer.AccountId, id, numbers[0], "CANCELED", now, Replay: true),
+            new CallbackEvent(customer.AccountId, id, numbers[1], "DELIVERED", now, Attempt: 2),
+        ]);
+        using var scope = fixture.Gateway.Services.CreateScope();
+        var handler = ActivatorUtilities.CreateInstance<DeliverCallbackHandler>(scope.ServiceProvider);
+        await handler.HandlePoisonAsync(new ReceivedQueueMessage(QueueNames.Callbacks, "q1", work.ToJson(), 6, "r", now), "Callbacks failed 5 times: boom", ct);
+
+        var attempts = await store.ListAsync(customer.AccountId, id, cancellationToken: ct);
+        Assert.Equal(CallbackAttemptOutcome.Delivered, Assert.Single(attempts, a => a.Recipient == numbers[0] && a.Event == "DELIVERED").Outcome);
+        Assert.DoesNotContain(attempts, a => a.Event == "CANCELED");
+        var gaveUp = Assert.Single(attempts, a => a.Recipient == numbers[1] && a.Attempt == 2);
+        Assert.Equal(CallbackAttemptOutcome.GaveUp, gaveUp.Outcome);
+        Assert.Contains("boom", gaveUp.Error, StringComparison.Ordinal);
+        Assert.Equal(CallbackAttemptOutcome.Delivered, Assert.Single(attempts, a => a.Recipient == numbers[1] && a.Attempt == 1).Outcome);
+    }
+
+    [Fact]
     public async Task RecipientsWithoutAFinalReceiptExpireWhenTheValidityPeriodIsOver()
     {
         var ct = TestContext.Current.CancellationToken;

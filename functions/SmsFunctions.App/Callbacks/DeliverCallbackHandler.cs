@@ -111,20 +111,46 @@ public sealed partial class DeliverCallbackHandler(
         return message.EnqueuedAt is not { } queued || time.GetUtcNow() - queued >= safe;
     }
 
+    /// <summary>
+    /// A callbacks message that kept failing: each of its events that nothing on record settles is recorded as given
+    /// up, with the reason. An event the record settles is left as it is — its webhook went out (a poisoned message may
+    /// have delivered some of its events before the failure that kept bringing it back), was given up, or has its retry
+    /// or later copy queued — and so is a replay of a state its recipient never reached (a cancel's CANCELED for a
+    /// recipient the dispatcher took first), which has nothing to report.
+    /// </summary>
     public async Task HandlePoisonAsync(ReceivedQueueMessage message, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        IReadOnlyList<CallbackEvent> events;
         try
         {
-            // All at once: the attempts of one account share a transaction.
-            var now = time.GetUtcNow();
-            await Task.WhenAll(CallbackWork.Parse(message.Body).Events.Select(e =>
-                attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, now, null, 0, CallbackAttemptOutcome.GaveUp, reason), cancellationToken)));
+            events = CallbackWork.Parse(message.Body).Events;
         }
         catch (Exception ex) when (ex is JsonException or FormatException)
         {
             LogMalformed(logger, message.Id, ex.Message);
+            return;
         }
+
+        var open = await Task.WhenAll(events.DistinctBy(e => (e.AccountId, e.MessageId, e.Recipient, e.State, e.Attempt, e.Kind))
+            .Select(async e => await IsUnsettledAsync(e, cancellationToken) ? e : null));
+
+        // All at once: the attempts of one account share a transaction.
+        var now = time.GetUtcNow();
+        await Task.WhenAll(open.OfType<CallbackEvent>().Select(e =>
+            attempts.AddAsync(e.AccountId, new CallbackAttempt(e.MessageId, e.Recipient, e.State, e.Attempt, now, null, 0, CallbackAttemptOutcome.GaveUp, reason), cancellationToken)));
+    }
+
+    /// <summary>True when a poisoned event still owes its receiver a webhook (see <see cref="HandlePoisonAsync"/>).</summary>
+    private async Task<bool> IsUnsettledAsync(CallbackEvent e, CancellationToken cancellationToken)
+    {
+        if (e.Replay && e.Attempt == 1)
+        {
+            return !await attempts.AnyAsync(e.AccountId, e.MessageId, e.Recipient, e.State, cancellationToken)
+                && (e.Kind == CallbackEvent.InboundKind || (await recipients.GetAsync(e.MessageId, e.Recipient, cancellationToken))?.State == e.State);
+        }
+
+        return !await IsSettledAsync(e, cancellationToken);
     }
 
     private async Task DeliverAsync(CallbackEvent e, bool copy, ConcurrentDictionary<string, byte> busy, ConcurrentQueue<Deferral> deferred, CancellationToken cancellationToken)
