@@ -189,8 +189,7 @@ public sealed class RecipientDispatcher(IRecipientOwner owner, ClaimRegistry cla
     /// <summary>Stages 2 and 3, render and route: what the carriers made of this recipient's SMS.</summary>
     private async Task<RecordSubmit> SubmitAsync(MessageEntity header, BodyTemplate template, RecipientEntity row, string claimId)
     {
-        var fields = template.HasPlaceholders ? RecipientBody.FieldsFromJson(row.FieldsJson) : null;
-        if (!RecipientBody.TryRender(template, fields, header.SmartEncoding, out var body, out var missing, out _))
+        if (!RecipientBody.TryRender(template, row.FieldsJson, header.SmartEncoding, out var body, out var missing))
         {
             return new RecordSubmit(claimId, SubmitVerdict.NotSubmitted, time.GetUtcNow(),
                 Detail: $"The recipient has no value for {{{{{missing}}}}}.", ErrorCode: RecipientErrorCodes.MissingTemplateField);

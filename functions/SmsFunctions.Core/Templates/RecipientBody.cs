@@ -43,9 +43,19 @@ public static class RecipientBody
         return true;
     }
 
+    /// <summary>Renders <paramref name="template"/> for a stored recipient, whose fields are kept as JSON
+    /// (<paramref name="fieldsJson"/>, read only when the template has placeholders): what dispatch sends and what the
+    /// recipient's webhook shows.</summary>
+    public static bool TryRender(BodyTemplate template, string? fieldsJson, bool smartEncoding, out string text, out string? missing)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var fields = template.HasPlaceholders ? FieldsFromJson(fieldsJson) : null;
+        return TryRender(template, fields, smartEncoding, out text, out missing, out _);
+    }
+
     /// <summary>A recipient's stored fields (a JSON object) as the renderer takes them: strings as they are,
     /// anything else as its JSON text. Null when there are none.</summary>
-    public static Dictionary<string, string>? FieldsFromJson(string? json)
+    private static Dictionary<string, string>? FieldsFromJson(string? json)
     {
         if (string.IsNullOrEmpty(json) || JsonNode.Parse(json) is not JsonObject obj)
         {

@@ -65,9 +65,9 @@ public static class MessageViews
     public static MessageView ForRecipient(MessageEntity message, RecipientEntity? recipient, string state)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var template = BodyTemplate.Parse(message.Body);
-        var fields = template.HasPlaceholders ? RecipientBody.FieldsFromJson(recipient?.FieldsJson) : null;
-        var body = RecipientBody.TryRender(template, fields, message.SmartEncoding, out var rendered, out _, out _) ? rendered : message.Body;
+        var body = RecipientBody.TryRender(BodyTemplate.Parse(message.Body), recipient?.FieldsJson, message.SmartEncoding, out var rendered, out _)
+            ? rendered
+            : message.Body;
         var view = From(message);
         return view with
         {
