@@ -12,7 +12,7 @@ namespace SmsFunctions.Pipeline.Tests;
 /// state must reach the receiver exactly once, within a bound. Own Azurite (queue names are fixed, so no other
 /// gateway may drain these queues).
 /// </summary>
-public sealed class CallbackDeferralTests : IAsyncLifetime
+public sealed class CallbackDeferralTests : OwnAzuriteAndReceiver
 {
     private const int Messages = 5;
     private const int RecipientsPerMessage = 6;
@@ -20,23 +20,6 @@ public sealed class CallbackDeferralTests : IAsyncLifetime
     /// <summary>Intents (a cancel's CANCELED, a sandbox receipt's DELIVERED) wait this long: well inside the time the
     /// burst spends deferred, so they meet deferred and waiting callbacks.</summary>
     private const double CancelReplayDelaySeconds = 2;
-
-    private readonly AzuriteFixture _azurite = new();
-    private WebhookListener _hooks = null!;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        await _azurite.InitializeAsync();
-        _hooks = await WebhookListener.StartAsync(Ct);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _hooks.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
 
     private static string? Field(RecordedRequest r, string name) => JsonNode.Parse(r.Body)?["data"]?[name]?.GetValue<string>();
 
@@ -51,8 +34,8 @@ public sealed class CallbackDeferralTests : IAsyncLifetime
     {
         await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?>
         {
-            ["Sms:Storage:ConnectionString"] = _azurite.ConnectionString,
-            ["Sms:Storage:TablePrefix"] = _azurite.UniqueName("df"),
+            ["Sms:Storage:ConnectionString"] = Azurite.ConnectionString,
+            ["Sms:Storage:TablePrefix"] = Azurite.UniqueName("df"),
             ["Sms:Routing:DefaultCarrier"] = "Sandbox",
             ["Sms:Callbacks:MaxConcurrentPerHost"] = slots.ToString(CultureInfo.InvariantCulture),
             ["Sms:Callbacks:HostSlotWaitSeconds"] = slotWaitSeconds.ToString(CultureInfo.InvariantCulture),
@@ -60,8 +43,8 @@ public sealed class CallbackDeferralTests : IAsyncLifetime
             ["Sms:Callbacks:CancelReplayDelaySeconds"] = CancelReplayDelaySeconds.ToString(CultureInfo.InvariantCulture),
         }, cancellationToken: Ct);
         var customer = await gateway.CreateCustomerAsync(cancellationToken: Ct);
-        _hooks.ResponseDelay = TimeSpan.FromMilliseconds(50);
-        var hook = new Uri(_hooks.BaseUrl, "busy/" + Guid.NewGuid().ToString("N"));
+        Hooks.ResponseDelay = TimeSpan.FromMilliseconds(50);
+        var hook = new Uri(Hooks.BaseUrl, "busy/" + Guid.NewGuid().ToString("N"));
         var callback = new { url = hook.ToString(), method = "JSON", field = "data" };
 
         // The burst: messages delivered now (DELIVERED) and messages scheduled far ahead and cancelled (CANCELED), all
@@ -82,9 +65,9 @@ public sealed class CallbackDeferralTests : IAsyncLifetime
 
         // Every final state arrives, within a bound; then give a doubled one time to show itself (the intents wait
         // CancelReplayDelaySeconds, replays 0.5 s), also bounded.
-        var arrived = await _hooks.WaitForAsync(r => r.Path == hook.AbsolutePath, expected.Count, TimeSpan.FromSeconds(90), Ct);
+        var arrived = await Hooks.WaitForAsync(r => r.Path == hook.AbsolutePath, expected.Count, TimeSpan.FromSeconds(90), Ct);
         await Task.Delay(TimeSpan.FromSeconds(CancelReplayDelaySeconds + slotWaitSeconds + 3), Ct);
-        var all = _hooks.Requests.Where(r => r.Path == hook.AbsolutePath).Select(r => (Field(r, "recipient")!, Field(r, "state")!)).ToList();
+        var all = Hooks.Requests.Where(r => r.Path == hook.AbsolutePath).Select(r => (Field(r, "recipient")!, Field(r, "state")!)).ToList();
         var doubled = all.GroupBy(x => x).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (doubled.Count > 0)
         {
@@ -102,7 +85,7 @@ public sealed class CallbackDeferralTests : IAsyncLifetime
         }
 
         Assert.Equal(expected.Order(), all.Order());
-        Assert.True(_hooks.MostInFlight <= slots, $"The receiver had {_hooks.MostInFlight} requests open at once; its share is {slots}.");
+        Assert.True(Hooks.MostInFlight <= slots, $"The receiver had {Hooks.MostInFlight} requests open at once; its share is {slots}.");
         Assert.Equal(expected.Count, arrived.Count);
     }
 
